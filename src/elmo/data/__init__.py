@@ -1,0 +1,1 @@
+"""Text to model inputs: character ids, tokenizers."""
