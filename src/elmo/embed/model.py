@@ -1,0 +1,174 @@
+"""A loaded biLM ready to embed tokenized sentences."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from elmo.data.chars import batch_to_ids, token_to_char_ids
+from elmo.errors import InputError
+from elmo.modules.bilm import BiLM, LSTMState, remove_sentence_markers
+from elmo.modules.token_cache import TokenVectorCache
+
+LONG_SENTENCE_POLICIES = ("split", "truncate", "error")
+
+
+class ElmoModel:
+    """A frozen biLM with batching, an on-the-fly token cache, and an optional stateful mode.
+
+    Stateless by default: a sentence's vectors do not depend on the other sentences or on earlier
+    calls. With ``stateful=True`` the LSTM states each batch row ends with start that row in the
+    next batch (as the original did); ``reset_state()`` starts again from zeros.
+
+    Args:
+        bilm: the network (its parameters are frozen here).
+        name: a short name for messages and metadata.
+        batch_size: sentences per forward pass.
+        max_sentence_length: longest sentence run in one piece; see ``long_sentences``.
+        long_sentences: what to do with longer ones: ``"split"`` into pieces of at most
+            ``max_sentence_length`` tokens embedded independently and joined (context does not cross
+            a piece boundary), ``"truncate"`` to the first ``max_sentence_length`` tokens, or
+            ``"error"``.
+        token_cache_size: distinct tokens whose layer-0 vectors are remembered (0 disables).
+    """
+
+    def __init__(self, bilm: BiLM, name: str = "elmo", batch_size: int = 64,
+                 max_sentence_length: int = 1000, long_sentences: str = "split",
+                 token_cache_size: int = 200_000, stateful: bool = False) -> None:
+        if long_sentences not in LONG_SENTENCE_POLICIES:
+            raise InputError(f"long_sentences must be one of {LONG_SENTENCE_POLICIES}, "
+                             f"found {long_sentences!r}")
+        if batch_size < 1 or max_sentence_length < 1:
+            raise InputError("batch_size and max_sentence_length must be positive")
+        self.bilm = bilm.eval().requires_grad_(False)
+        self.bilm.token_cache = TokenVectorCache(token_cache_size) if token_cache_size else None
+        self.name = name
+        self.batch_size = batch_size
+        self.max_sentence_length = max_sentence_length
+        self.long_sentences = long_sentences
+        self.stateful = stateful
+        self._state: LSTMState | None = None
+
+    @property
+    def config(self):
+        return self.bilm.config
+
+    @property
+    def output_dim(self) -> int:
+        """Width of each representation: 2 * projection_dim."""
+        return self.bilm.config.output_dim
+
+    @property
+    def n_representations(self) -> int:
+        """Layers per token, L + 1 (layer 0 and one per LSTM layer, both directions each)."""
+        return self.bilm.config.n_representations
+
+    def reset_state(self) -> None:
+        """Forget the carried LSTM states (stateful mode)."""
+        self._state = None
+
+    def embed(self, sentences: Sequence[Sequence[str]], batch_size: int | None = None,
+              ) -> list[np.ndarray]:
+        """Vectors of every layer for each sentence.
+
+        Args:
+            sentences: tokenized sentences (lists of strings); empty ones are allowed.
+        Returns:
+            one float32 array per sentence, shape (L + 1, n_tokens, 2 * projection_dim).
+        """
+        sentences = [self._checked(sentence) for sentence in sentences]
+        batch_size = batch_size or self.batch_size
+        if self.stateful:
+            return [vectors for start in range(0, len(sentences), batch_size)
+                    for vectors in self._embed_batch(sentences[start: start + batch_size])]
+        pieces, owners = self._pieces(sentences)
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # similar lengths together
+        vectors: list[np.ndarray | None] = [None] * len(pieces)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start: start + batch_size]
+            for index, result in zip(chunk, self._embed_batch([pieces[i] for i in chunk])):
+                vectors[index] = result
+        return self._joined(vectors, owners, len(sentences))
+
+    def embed_sentence(self, sentence: Sequence[str]) -> np.ndarray:
+        """Vectors of one sentence: (L + 1, n_tokens, 2 * projection_dim)."""
+        return self.embed([sentence])[0]
+
+    def forward_batch(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """One forward pass: layers (L + 1, B, T, 2P) and mask (B, T), sentence markers removed."""
+        char_ids = batch_to_ids(sentences, self.config.char_cnn.max_characters_per_token)
+        with torch.inference_mode():
+            state = self._carried_state(len(sentences)) if self.stateful else None
+            output = self.bilm(char_ids, state)
+            if self.stateful:
+                self._keep_state(output.state)
+            return remove_sentence_markers(output.layers, output.mask)
+
+    def precompute_tokens(self, tokens: Iterable[str]) -> int:
+        """Compute and keep the layer-0 vectors of a vocabulary; returns how many are cached."""
+        cache = self.bilm.token_cache
+        if cache is None:
+            raise InputError("the token cache is disabled (token_cache_size=0)")
+        width = self.config.char_cnn.max_characters_per_token
+        rows = np.stack([token_to_char_ids(token, width) for token in dict.fromkeys(tokens)])
+        char_ids = torch.unique(torch.from_numpy(rows), dim=0)
+        cache.max_size = None if cache.max_size is None else max(cache.max_size, 2 * len(char_ids))
+        encoder = self.bilm.token_encoder
+        with torch.inference_mode():
+            for start in range(0, len(char_ids), 4096):
+                cache.lookup(encoder, char_ids[start: start + 4096], encoder)
+        return len(cache)
+
+    def _embed_batch(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        if not any(sentences) and not self.stateful:
+            return [np.zeros((self.n_representations, 0, self.output_dim), np.float32)
+                    for _ in sentences]
+        layers, _ = self.forward_batch(sentences)
+        layers = layers.numpy()
+        return [np.ascontiguousarray(layers[:, row, : len(s)]) for row, s in enumerate(sentences)]
+
+    def _checked(self, sentence: Sequence[str]) -> list[str]:
+        if isinstance(sentence, str):
+            raise InputError("each sentence must be a list of tokens, not a string; "
+                             "split it first (e.g. sentence.split())")
+        sentence = list(sentence)
+        if len(sentence) > self.max_sentence_length:
+            if self.long_sentences == "error":
+                raise InputError(f"a sentence has {len(sentence)} tokens, more than "
+                                 f"max_sentence_length={self.max_sentence_length}")
+            if self.long_sentences == "truncate" or self.stateful:
+                return sentence[: self.max_sentence_length]
+        return sentence
+
+    def _pieces(self, sentences: list[list[str]]) -> tuple[list[list[str]], list[int]]:
+        """Split sentences longer than max_sentence_length; owners[i] is piece i's sentence."""
+        pieces, owners, size = [], [], self.max_sentence_length
+        for index, sentence in enumerate(sentences):
+            for start in range(0, max(len(sentence), 1), size):
+                pieces.append(sentence[start: start + size])
+                owners.append(index)
+        return pieces, owners
+
+    def _joined(self, vectors: list[np.ndarray], owners: list[int], count: int) -> list[np.ndarray]:
+        grouped: list[list[np.ndarray]] = [[] for _ in range(count)]
+        for owner, array in zip(owners, vectors):
+            grouped[owner].append(array)
+        return [parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1) for parts in grouped]
+
+    def _carried_state(self, batch: int) -> LSTMState:
+        fresh = self.bilm.zero_state(batch)
+        if self._state is not None:
+            rows = min(batch, self._state.h.shape[2])
+            fresh.h[:, :, :rows] = self._state.h[:, :, :rows]
+            fresh.c[:, :, :rows] = self._state.c[:, :, :rows]
+        return fresh
+
+    def _keep_state(self, final: LSTMState) -> None:
+        """Rows of this batch take their final states; rows beyond it keep theirs."""
+        if self._state is None or self._state.h.shape[2] <= final.h.shape[2]:
+            self._state = LSTMState(final.h.clone(), final.c.clone())
+            return
+        batch = final.h.shape[2]
+        self._state.h[:, :, :batch] = final.h
+        self._state.c[:, :, :batch] = final.c
