@@ -1,0 +1,29 @@
+"""Shared fixtures: the bundled tiny model and the reference embeddings computed by the original code."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import elmo
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REFERENCE = FIXTURES / "bilm_tf"
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir() -> Path:
+    return elmo.loading.BUNDLED_DIR / elmo.DEFAULT_MODEL
+
+
+@pytest.fixture(scope="session")
+def reference_sentences() -> list[list[str]]:
+    """Three lists of ten whitespace-tokenized sentences."""
+    return json.loads((REFERENCE / "lm_embeddings_sentences.json").read_text())
+
+
+@pytest.fixture()
+def tiny_bilm():
+    bilm, _ = elmo.load_bilm_model()
+    return bilm

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+import torch
+
+import elmo
+from elmo import InputError
+from elmo.modules.token_cache import TokenVectorCache
+
+
+def test_embed_returns_all_layers_per_sentence_in_input_order():
+    model = elmo.load(batch_size=2)
+    sentences = [["a"] * 5, ["b", "c"], [], ["d"] * 9]
+    vectors = model.embed(sentences)
+    assert [v.shape for v in vectors] == [(3, 5, 32), (3, 2, 32), (3, 0, 32), (3, 9, 32)]
+    for sentence, v in zip(sentences, vectors):
+        np.testing.assert_allclose(v, model.embed([sentence])[0], atol=1e-6)
+
+
+def test_token_cache_gives_the_same_vectors_as_computing_every_token():
+    sentences = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog"]]
+    cached = elmo.load().embed(sentences)
+    uncached = elmo.load(token_cache_size=0).embed(sentences)
+    for a, b in zip(cached, uncached):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_token_cache_empties_when_the_weights_change():
+    model = elmo.load()
+    model.embed([["cache", "me"]])
+    cache = model.bilm.token_cache
+    assert len(cache) == 4  # two tokens and the two sentence markers
+    with torch.no_grad():
+        model.bilm.token_encoder.projection.bias.add_(1.0)
+    fresh = model.embed([["cache", "me"]])[0][0]
+    expected = elmo.load(token_cache_size=0)
+    with torch.no_grad():
+        expected.bilm.token_encoder.projection.bias.add_(1.0)
+    np.testing.assert_allclose(fresh, expected.embed([["cache", "me"]])[0][0], atol=1e-6)
+
+
+def test_token_cache_keeps_at_most_max_size_tokens():
+    cache = TokenVectorCache(max_size=3)
+    model = elmo.load()
+    model.bilm.token_cache = cache
+    model.embed([["w1", "w2", "w3", "w4", "w5"]])
+    assert len(cache) == 3
+
+
+def test_precompute_tokens_fills_the_cache():
+    model = elmo.load()
+    assert model.precompute_tokens(["alpha", "beta", "alpha"]) == 2
+
+
+def test_long_sentences_are_split_into_independent_pieces():
+    model = elmo.load(max_sentence_length=4)
+    sentence = [f"w{i}" for i in range(10)]
+    vectors = model.embed([sentence])[0]
+    assert vectors.shape == (3, 10, 32)
+    np.testing.assert_allclose(vectors[:, 4:8], model.embed([sentence[4:8]])[0], atol=1e-6)
+
+
+def test_long_sentences_can_be_truncated_or_rejected():
+    sentence = ["w"] * 10
+    assert elmo.load(max_sentence_length=4, long_sentences="truncate").embed([sentence])[0].shape[1] == 4
+    with pytest.raises(InputError, match="10 tokens"):
+        elmo.load(max_sentence_length=4, long_sentences="error").embed([sentence])
+
+
+def test_a_string_instead_of_tokens_is_rejected():
+    with pytest.raises(InputError, match="not a string"):
+        elmo.load().embed(["I play chess"])

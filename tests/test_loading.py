@@ -1,0 +1,122 @@
+import json
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+import elmo
+from elmo import ConfigError, ModelFileError
+from elmo.interop.bilm_tf import save_model
+
+
+@pytest.fixture()
+def model_copy(tmp_path, tiny_model_dir):
+    target = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, target)
+    return target
+
+
+def _edit_options(folder, change):
+    path = folder / "options.json"
+    options = json.loads(path.read_text())
+    change(options)
+    path.write_text(json.dumps(options))
+
+
+def test_bundled_default_model_loads_by_name():
+    assert elmo.DEFAULT_MODEL in elmo.bundled_models()
+    assert elmo.load().output_dim == 32
+
+
+def test_model_loads_from_folder_weight_file_or_explicit_files(model_copy):
+    sentence = [["a", "test"]]
+    by_folder = elmo.load(model_copy).embed(sentence)[0]
+    by_weights = elmo.load(model_copy / "lm_weights.hdf5").embed(sentence)[0]
+    explicit = elmo.load(options_file=model_copy / "options.json",
+                         weight_file=model_copy / "lm_weights.hdf5").embed(sentence)[0]
+    np.testing.assert_array_equal(by_folder, by_weights)
+    np.testing.assert_array_equal(by_folder, explicit)
+
+
+def test_unknown_model_name_lists_the_bundled_ones():
+    with pytest.raises(ModelFileError, match="bilm-tf-tiny"):
+        elmo.load("no-such-model")
+
+
+def test_missing_weight_file_is_named(model_copy):
+    with pytest.raises(ModelFileError, match="weight file not found"):
+        elmo.load(options_file=model_copy / "options.json", weight_file=model_copy / "nope.hdf5")
+
+
+def test_missing_options_file_is_named(model_copy):
+    (model_copy / "options.json").unlink()
+    with pytest.raises(ModelFileError, match="options file not found"):
+        elmo.load(model_copy)
+
+
+def test_corrupt_weight_file_is_reported_as_not_hdf5(model_copy):
+    (model_copy / "lm_weights.hdf5").write_bytes(b"\x00garbage" * 100)
+    with pytest.raises(ModelFileError, match="not a readable HDF5 file"):
+        elmo.load(model_copy)
+
+
+def test_truncated_weight_file_gives_a_clear_error(model_copy):
+    path = model_copy / "lm_weights.hdf5"
+    path.write_bytes(path.read_bytes()[:200_000])
+    with pytest.raises(ModelFileError, match="lm_weights.hdf5"):
+        elmo.load(model_copy)
+
+
+def test_missing_dataset_is_named(model_copy):
+    with h5py.File(model_copy / "lm_weights.hdf5", "a") as handle:
+        del handle["CNN_proj/W_proj"]
+    with pytest.raises(ModelFileError, match="'CNN_proj/W_proj' is missing"):
+        elmo.load(model_copy)
+
+
+def test_options_that_do_not_match_the_weights_name_the_dataset_and_shapes(model_copy):
+    _edit_options(model_copy, lambda o: o["lstm"].update(projection_dim=32))
+    with pytest.raises(ModelFileError, match=r"has shape \(124, 16\).*options describe \(124, 32\)"):
+        elmo.load(model_copy)
+
+
+def test_option_typo_suggests_the_known_key(model_copy):
+    _edit_options(model_copy, lambda o: o["lstm"].update(projecton_dim=16))
+    with pytest.raises(ConfigError, match="unknown key 'projecton_dim'.*did you mean 'projection_dim'"):
+        elmo.load(model_copy)
+
+
+def test_training_time_character_count_is_explained(model_copy):
+    _edit_options(model_copy, lambda o: o["char_cnn"].update(n_characters=261))
+    with pytest.raises(ConfigError, match="set it to 262"):
+        elmo.load(model_copy)
+
+
+def test_invalid_json_options_are_reported(model_copy):
+    (model_copy / "options.json").write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        elmo.load(model_copy)
+
+
+def test_wrong_value_type_is_reported(model_copy):
+    _edit_options(model_copy, lambda o: o["lstm"].update(dim="64"))
+    with pytest.raises(ConfigError, match="'dim' must be int"):
+        elmo.load(model_copy)
+
+
+def test_export_writes_the_original_layout_and_reloads_to_identical_vectors(tmp_path, tiny_model_dir):
+    original = elmo.load()
+    save_model(original.bilm, tmp_path / "exported")
+    with h5py.File(tiny_model_dir / "lm_weights.hdf5") as before, \
+            h5py.File(tmp_path / "exported" / "weights.hdf5") as after:
+        names = []
+        before.visititems(lambda name, item: names.append(name)
+                          if isinstance(item, h5py.Dataset) else None)
+        for name in names:
+            assert after[name].shape == before[name].shape and after[name].dtype == np.float32
+            np.testing.assert_array_equal(after[name][...], before[name][...])
+    sentences = [["Exported", "models", "load", "again", "."]]
+    np.testing.assert_array_equal(elmo.load(tmp_path / "exported").embed(sentences)[0],
+                                  original.embed(sentences)[0])
