@@ -69,3 +69,29 @@ def test_long_sentences_can_be_truncated_or_rejected():
 def test_a_string_instead_of_tokens_is_rejected():
     with pytest.raises(InputError, match="not a string"):
         elmo.load().embed(["I play chess"])
+
+
+def test_saved_token_vectors_reload_and_give_the_same_embeddings(tmp_path):
+    from elmo.embed.token_vectors import load_token_vectors, save_token_vectors
+    source = elmo.load()
+    source.precompute_tokens(["the", "play", "was", "good"])
+    assert save_token_vectors(source, tmp_path / "tokens.npz") == 4
+    target = elmo.load()
+    assert load_token_vectors(target, tmp_path / "tokens.npz") == 4
+    assert len(target.bilm.token_cache) == 4
+    sentence = [["the", "play", "was", "good"]]
+    np.testing.assert_allclose(target.embed(sentence)[0], elmo.load(token_cache_size=0).embed(sentence)[0],
+                               atol=1e-6)
+
+
+def test_token_vectors_from_other_weights_are_refused(tmp_path):
+    from elmo import ModelFileError
+    from elmo.embed.token_vectors import load_token_vectors, save_token_vectors
+    source = elmo.load()
+    source.precompute_tokens(["word"])
+    save_token_vectors(source, tmp_path / "tokens.npz")
+    other = elmo.load()
+    with torch.no_grad():
+        other.bilm.token_encoder.projection.bias.add_(0.1)
+    with pytest.raises(ModelFileError, match="different weights"):
+        load_token_vectors(other, tmp_path / "tokens.npz")

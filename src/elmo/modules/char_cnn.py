@@ -9,6 +9,7 @@ from elmo.data.chars import PAD_CHAR
 
 PAD_ID = PAD_CHAR + 1  # padding character after the +1 shift
 _BUCKET = 4  # tokens are grouped by length in steps of this many windows
+_CHUNK_SCORES = 1 << 19  # window scores computed at once, so that pooling reads them from cache
 
 
 class CharacterCNN(nn.Module):
@@ -70,8 +71,10 @@ class CharacterCNN(nn.Module):
         while start < n_tokens:
             windows = sorted_windows[start]
             stop = start + sorted_windows.count(windows)
-            rows = order[start:stop]
-            output[rows] = self._pooled(char_ids[rows], windows, kernel, bias)
+            step = max(1, _CHUNK_SCORES // (windows * kernel.shape[0]))
+            for chunk in range(start, stop, step):
+                rows = order[chunk: min(chunk + step, stop)]
+                output[rows] = self._pooled(char_ids[rows], windows, kernel, bias)
             start = stop
         return self.activation(output)
 

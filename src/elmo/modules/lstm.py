@@ -54,13 +54,14 @@ class ProjectedLSTM(nn.Module):
         hidden = self.hidden_size
         bias = self.input_linear.bias.clone()
         bias[2 * hidden: 3 * hidden] += self.forget_bias
-        input_gates = F.linear(inputs, self.input_linear.weight, bias)  # (B, T, 4H)
+        # Time-major, so that each step reads and writes contiguous rows.
+        input_gates = F.linear(inputs.transpose(0, 1), self.input_linear.weight, bias)  # (T, B, 4H)
         state_weight = self.state_linear.weight.t()  # (P, 4H)
         projection_weight = self.projection.weight.t()  # (H, P)
         h, c = state
-        outputs = inputs.new_zeros(inputs.shape[0], inputs.shape[1], self.projection_size)
+        outputs = inputs.new_zeros(inputs.shape[1], inputs.shape[0], self.projection_size)
         for step, running in enumerate(batch_sizes):
-            gates = torch.addmm(input_gates[:running, step], h[:running], state_weight)  # (b, 4H)
+            gates = torch.addmm(input_gates[step, :running], h[:running], state_weight)  # (b, 4H)
             sigmoids = torch.sigmoid(gates)
             cell = (sigmoids[:, 2 * hidden: 3 * hidden] * c[:running]
                     + sigmoids[:, :hidden] * torch.tanh(gates[:, hidden: 2 * hidden]))
@@ -69,10 +70,10 @@ class ProjectedLSTM(nn.Module):
             projected = torch.mm(sigmoids[:, 3 * hidden:] * torch.tanh(cell), projection_weight)
             if self.proj_clip is not None:
                 projected = torch.clamp(projected, -self.proj_clip, self.proj_clip)
-            outputs[:running, step] = projected
+            outputs[step, :running] = projected
             if running < h.shape[0]:
                 h = torch.cat([projected, h[running:]])
                 c = torch.cat([cell, c[running:]])
             else:
                 h, c = projected, cell
-        return outputs, (h, c)
+        return outputs.transpose(0, 1), (h, c)

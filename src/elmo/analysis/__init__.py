@@ -1,0 +1,1 @@
+"""Recipes that look inside the representations (polysemy, similarity by layer)."""
