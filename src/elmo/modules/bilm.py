@@ -10,7 +10,7 @@ from torch import nn
 from elmo.config import BiLMConfig
 from elmo.data.chars import sentence_boundary_ids
 from elmo.modules.char_cnn import CharTokenEncoder
-from elmo.modules.lstm import ProjectedLSTM
+from elmo.modules.lstm import ProjectedLSTM, run_side_by_side
 from elmo.modules.token_cache import TokenVectorCache
 
 
@@ -90,20 +90,20 @@ class BiLM(nn.Module):
         batch_sizes = (sorted_lengths.unsqueeze(0) > torch.arange(mask.shape[1]).unsqueeze(1)
                        ).sum(dim=1).tolist()  # rows still running at each step
         sorted_tokens = tokens[order]
-        inputs = (sorted_tokens, _reverse_within_length(sorted_tokens, sorted_lengths))
-        directions, final_h, final_c = [], [], []
-        for direction, stack in enumerate(self.stacks):
-            outputs, (h, c) = self._run_stack(stack, inputs[direction], batch_sizes,
-                                              state.h[direction][:, order],
-                                              state.c[direction][:, order])
-            if direction == 1:
-                outputs = [_reverse_within_length(o, sorted_lengths) for o in outputs]
-            directions.append(outputs)
-            final_h.append(h)
-            final_c.append(c)
-        layers = [torch.cat([sorted_tokens, sorted_tokens], dim=-1)]
-        layers += [torch.cat(pair, dim=-1) for pair in zip(*directions)]
-        final = LSTMState(torch.stack(final_h)[:, :, restore], torch.stack(final_c)[:, :, restore])
+        reversed_tokens = _reverse_within_length(sorted_tokens, sorted_lengths)
+        inputs = torch.stack([sorted_tokens, reversed_tokens])  # (2, B, T, P): both directions
+        h, c = state.h[:, :, order], state.c[:, :, order]
+        layers, final_h, final_c = [torch.cat([sorted_tokens, sorted_tokens], dim=-1)], [], []
+        for index, pair in enumerate(zip(*self.stacks)):
+            outputs, (h_n, c_n) = run_side_by_side(pair, inputs, batch_sizes, (h[:, index], c[:, index]))
+            if self.config.lstm.use_skip_connections and index > 0:
+                outputs = outputs + inputs
+            forward, backward = outputs
+            layers.append(torch.cat([forward, _reverse_within_length(backward, sorted_lengths)], -1))
+            final_h.append(h_n)
+            final_c.append(c_n)
+            inputs = outputs
+        final = LSTMState(torch.stack(final_h, 1)[:, :, restore], torch.stack(final_c, 1)[:, :, restore])
         return BiLMOutput(torch.stack(layers)[:, restore], mask, final)
 
     def encode_tokens(self, char_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -128,21 +128,6 @@ class BiLM(nn.Module):
         marked[:, 0] = self.marker_ids[0]
         marked[torch.arange(batch), lengths + 1] = self.marker_ids[1]
         return marked, torch.arange(length + 2).unsqueeze(0) < (lengths + 2).unsqueeze(1)
-
-    def _run_stack(self, stack: nn.ModuleList, inputs: torch.Tensor, batch_sizes: list[int],
-                   h: torch.Tensor, c: torch.Tensor,
-                   ) -> tuple[list[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-        """Run one direction's layers; returns each layer's (B, T, P) output and final (h, c)."""
-        outputs, final_h, final_c = [], [], []
-        for index, lstm in enumerate(stack):
-            output, (h_n, c_n) = lstm(inputs, batch_sizes, (h[index], c[index]))
-            if self.config.lstm.use_skip_connections and index > 0:
-                output = output + inputs
-            outputs.append(output)
-            final_h.append(h_n)
-            final_c.append(c_n)
-            inputs = output
-        return outputs, (torch.stack(final_h), torch.stack(final_c))
 
 
 def _reverse_within_length(tensor: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -1,9 +1,10 @@
-"""LSTM with a projected, clipped recurrent state, one layer and one direction at a time."""
+"""LSTM with a projected, clipped recurrent state; several directions can run side by side."""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 
 class ProjectedLSTM(nn.Module):
@@ -49,31 +50,53 @@ class ProjectedLSTM(nn.Module):
         self.forget_bias = forget_bias
 
     def forward(self, inputs: torch.Tensor, batch_sizes: list[int],
-                state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor,
-                                                                   tuple[torch.Tensor, torch.Tensor]]:
-        hidden = self.hidden_size
-        bias = self.input_linear.bias.clone()
-        bias[2 * hidden: 3 * hidden] += self.forget_bias
-        # Time-major, so that each step reads and writes contiguous rows.
-        input_gates = F.linear(inputs.transpose(0, 1), self.input_linear.weight, bias)  # (T, B, 4H)
-        state_weight = self.state_linear.weight.t()  # (P, 4H)
-        projection_weight = self.projection.weight.t()  # (H, P)
-        h, c = state
-        outputs = inputs.new_zeros(inputs.shape[1], inputs.shape[0], self.projection_size)
-        for step, running in enumerate(batch_sizes):
-            gates = torch.addmm(input_gates[step, :running], h[:running], state_weight)  # (b, 4H)
-            sigmoids = torch.sigmoid(gates)
-            cell = (sigmoids[:, 2 * hidden: 3 * hidden] * c[:running]
-                    + sigmoids[:, :hidden] * torch.tanh(gates[:, hidden: 2 * hidden]))
-            if self.cell_clip is not None:
-                cell = torch.clamp(cell, -self.cell_clip, self.cell_clip)
-            projected = torch.mm(sigmoids[:, 3 * hidden:] * torch.tanh(cell), projection_weight)
-            if self.proj_clip is not None:
-                projected = torch.clamp(projected, -self.proj_clip, self.proj_clip)
-            outputs[step, :running] = projected
-            if running < h.shape[0]:
-                h = torch.cat([projected, h[running:]])
-                c = torch.cat([cell, c[running:]])
-            else:
-                h, c = projected, cell
-        return outputs.transpose(0, 1), (h, c)
+                state: tuple[torch.Tensor, torch.Tensor],
+                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        outputs, (h, c) = run_side_by_side([self], inputs.unsqueeze(0), batch_sizes,
+                                           (state[0].unsqueeze(0), state[1].unsqueeze(0)))
+        return outputs[0], (h[0], c[0])
+
+
+def run_side_by_side(lstms: Sequence[ProjectedLSTM], inputs: torch.Tensor, batch_sizes: list[int],
+                     state: tuple[torch.Tensor, torch.Tensor],
+                     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    """Run S equally shaped layers (e.g. the forward and backward direction) in the same steps.
+
+    Their weights are stacked so that every step is one batched product per matrix; the results are
+    what each layer computes on its own.
+
+    Shapes: inputs (S, B, T, input_size); state (S, B, projection_size), (S, B, hidden_size)
+    -> outputs (S, B, T, projection_size), final (h, c) like ``state``.
+    """
+    first = lstms[0]
+    hidden = first.hidden_size
+    input_weight = torch.stack([lstm.input_linear.weight.t() for lstm in lstms])  # (S, I, 4H)
+    bias = torch.stack([lstm.input_linear.bias for lstm in lstms])  # (S, 4H)
+    forget = torch.zeros_like(bias[0])
+    forget[2 * hidden: 3 * hidden] = first.forget_bias
+    state_weight = torch.stack([lstm.state_linear.weight.t() for lstm in lstms])  # (S, P, 4H)
+    projection_weight = torch.stack([lstm.projection.weight.t() for lstm in lstms])  # (S, H, P)
+    sides, batch, length, _ = inputs.shape
+    # Time-major, so that each step reads and writes contiguous rows.
+    time_major = inputs.transpose(1, 2).reshape(sides, length * batch, -1)
+    input_gates = torch.baddbmm((bias + forget).unsqueeze(1), time_major, input_weight)
+    input_gates = input_gates.view(sides, length, batch, 4 * hidden)
+    h, c = state
+    outputs = inputs.new_zeros(sides, length, batch, first.projection_size)
+    for step, running in enumerate(batch_sizes):
+        gates = torch.baddbmm(input_gates[:, step, :running], h[:, :running], state_weight)
+        sigmoids = torch.sigmoid(gates)  # (S, b, 4H); the j block is replaced by tanh below
+        cell = (sigmoids[..., 2 * hidden: 3 * hidden] * c[:, :running]
+                + sigmoids[..., :hidden] * torch.tanh(gates[..., hidden: 2 * hidden]))
+        if first.cell_clip is not None:
+            cell = torch.clamp(cell, -first.cell_clip, first.cell_clip)
+        projected = torch.bmm(sigmoids[..., 3 * hidden:] * torch.tanh(cell), projection_weight)
+        if first.proj_clip is not None:
+            projected = torch.clamp(projected, -first.proj_clip, first.proj_clip)
+        outputs[:, step, :running] = projected
+        if running < h.shape[1]:
+            h = torch.cat([projected, h[:, running:]], dim=1)
+            c = torch.cat([cell, c[:, running:]], dim=1)
+        else:
+            h, c = projected, cell
+    return outputs.transpose(1, 2), (h, c)

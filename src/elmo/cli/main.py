@@ -1,0 +1,187 @@
+"""The ``elmo`` command-line tool: a thin layer over :mod:`elmo.embed.pipeline` and the loaders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import elmo
+from elmo.config import read_options
+from elmo.embed.model import LONG_SENTENCE_POLICIES
+from elmo.embed.pipeline import EmbedSummary, check_paths, embed_file
+from elmo.embed.writers import FORMATS, partial_folder
+from elmo.errors import ElmoError
+from elmo.loading import DEFAULT_MODEL, bundled_models, resolve_model_files
+
+TOKENIZER_CHOICES = ("whitespace", "jieba", "chars")
+
+
+class _Group(click.Group):
+    """Prints the library's errors as one line, ``error: <message>``, with no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ElmoError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(2)
+        except OSError as error:  # unreadable input, full disk, no permission...
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="elmo")
+def main() -> None:
+    """ELMo: deep contextualized word vectors from a character-input biLM."""
+
+
+@main.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("output_file", metavar="OUTPUT", type=click.Path(path_type=Path))
+@click.option("--model", "model_name", metavar="NAME_OR_PATH",
+              help=f"A bundled model (see `elmo models`), a model folder, or a weight file with "
+                   f"options.json beside it.  [default: {DEFAULT_MODEL}]")
+@click.option("--options-file", type=click.Path(path_type=Path),
+              help="The model's options.json (with --weight-file, instead of --model).")
+@click.option("--weight-file", type=click.Path(path_type=Path),
+              help="The model's HDF5 weight file (with --options-file, instead of --model).")
+@click.option("--all", "all_layers", is_flag=True,
+              help="Write every layer: (L+1, n_tokens, dim) per line.  [default]")
+@click.option("--top", is_flag=True, help="Write the top layer only: (n_tokens, dim) per line.")
+@click.option("--average", is_flag=True,
+              help="Write the mean of the L+1 layers: (n_tokens, dim) per line.")
+@click.option("--tokenizer", type=click.Choice(TOKENIZER_CHOICES), default="whitespace",
+              show_default=True,
+              help="How each line is split into tokens: on whitespace (pre-tokenized text), into "
+                   "Chinese words with jieba, or into characters.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="The input's text encoding (ASCII-compatible, e.g. utf-8, latin-1, gb18030).")
+@click.option("--use-sentence-keys", is_flag=True,
+              help="Key each entry by its sentence text instead of its line index; a repeated "
+                   "sentence is written once, empty lines are left out, and no sentence_to_index "
+                   "is written.")
+@click.option("--forget-sentences", is_flag=True, help="Do not write sentence_to_index.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Sentences per forward pass.")
+@click.option("--max-sentence-length", type=click.IntRange(min=1), default=1000,
+              show_default=True, help="Longest sentence, in tokens, embedded in one piece.")
+@click.option("--long-sentences", type=click.Choice(LONG_SENTENCE_POLICIES), default="split",
+              show_default=True,
+              help="Longer sentences are split into pieces embedded independently and joined "
+                   "(every token keeps a vector), truncated, or an error.")
+@click.option("--block-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Lines embedded and kept together; an interrupted run redoes at most one block.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS),
+              help="Output format.  [default: npz for a .npz OUTPUT, else hdf5]")
+@click.option("--restart", is_flag=True,
+              help="Drop the blocks kept by an interrupted run instead of resuming it.")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--cuda-device", type=int, default=-1, show_default=True,
+              help="Kept for compatibility with `allennlp elmo`; only -1 (CPU) is accepted.")
+@click.pass_context
+def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: str | None,
+          options_file: Path | None, weight_file: Path | None, all_layers: bool, top: bool,
+          average: bool, tokenizer: str, encoding: str, use_sentence_keys: bool,
+          forget_sentences: bool, batch_size: int, max_sentence_length: int, long_sentences: str,
+          block_size: int, output_format: str | None, restart: bool, overwrite: bool, quiet: bool,
+          cuda_device: int) -> None:
+    """Embed INPUT, one sentence per line, into OUTPUT (HDF5, or .npz).
+
+    OUTPUT holds one float32 entry per line, named by its 0-based line index: all layers
+    (L+1, n_tokens, dim) with --all, the top layer or the layers' mean (n_tokens, dim) with --top
+    or --average; plus "sentence_to_index", a JSON string mapping each sentence to its index. This
+    is the layout of `allennlp elmo`, whose options are accepted.
+
+    INPUT is read line by line, never whole. Each line, stripped, is one sentence, split into
+    tokens by --tokenizer. An empty line gets an entry with zero tokens, so indices stay aligned
+    with line numbers. Text that is not valid in --encoding is an error naming the line.
+
+    Lines are embedded in blocks kept in OUTPUT.partial/. If the command is interrupted, run it
+    again with the same arguments: finished blocks are not recomputed (with other settings it stops
+    and asks for --restart). The folder is removed once OUTPUT is written.
+    """
+    if all_layers + top + average > 1:
+        raise click.UsageError("give only one of --all, --top, --average")
+    if model_name is not None and (options_file is not None or weight_file is not None):
+        raise click.UsageError("give either --model or --options-file with --weight-file, not both")
+    if cuda_device != -1:
+        raise click.BadParameter("only -1 is accepted: this command runs on the CPU (the option is "
+                                 "kept for compatibility with `allennlp elmo`)",
+                                 param_hint="--cuda-device")
+    check_paths(input_file, output_file, overwrite)  # before the slower model loading
+    model = elmo.load(model_name, options_file=options_file, weight_file=weight_file,
+                      batch_size=batch_size, max_sentence_length=max_sentence_length,
+                      long_sentences=long_sentences)
+    try:
+        summary = embed_file(
+            model, input_file, output_file, layers="top" if top else "average" if average else "all",
+            tokenizer=tokenizer, block_size=block_size, use_sentence_keys=use_sentence_keys,
+            forget_sentences=forget_sentences, output_format=output_format, overwrite=overwrite,
+            restart=restart, progress=not quiet, encoding=encoding,
+            model_id=_model_id(model_name, weight_file))
+    except KeyboardInterrupt:
+        folder = partial_folder(output_file)
+        kept = (f"finished blocks are kept in {folder}; run the same command again to resume"
+                if folder.exists() else "no block was finished")
+        click.echo(f"\ninterrupted: {kept}", err=True)
+        ctx.exit(130)
+    if not quiet:
+        click.echo(_summary_line(summary, max_sentence_length, long_sentences), err=True)
+
+
+@main.command()
+@click.option("--model", "model_name", metavar="NAME_OR_PATH", default=DEFAULT_MODEL, show_default=True,
+              help="A bundled model, a model folder, or a weight file.")
+def demo(model_name: str) -> None:
+    """Embed a few bundled sentences and print each layer's similarity of a word across contexts."""
+    from elmo.analysis.polysemy import similarity_table
+
+    model = elmo.load(model_name)
+    config = model.config.lstm
+    click.echo(f"model {model.name}: {config.n_layers}-layer biLSTM, {config.dim} cells, "
+               f"vectors of {model.output_dim} per layer\n")
+    click.echo("cosine similarity of the word's vectors in sentences a and b, per layer "
+               "(layer 0 is context-free, so it is always 1.000):\n")
+    click.echo(similarity_table(model))
+    if model.name == DEFAULT_MODEL:
+        click.echo(f"\n{DEFAULT_MODEL} is a tiny test model that has not learned a language: it checks "
+                   "exactness, and its similarities carry no linguistic meaning.")
+
+
+@main.command()
+def models() -> None:
+    """List the models bundled with the package and their sizes."""
+    header = ("name", "layers", "cells", "projection", "output dim", "weights")
+    rows = [header]
+    for name in bundled_models():
+        options_path, weights_path = resolve_model_files(name)
+        lstm = read_options(options_path).lstm
+        rows.append((name + (" (default)" if name == DEFAULT_MODEL else ""), str(lstm.n_layers),
+                     str(lstm.dim), str(lstm.projection_dim), str(2 * lstm.projection_dim),
+                     f"{weights_path.stat().st_size / 1e6:.1f} MB"))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _model_id(model_name: str | None, weight_file: Path | None) -> str:
+    """What names the model in the resume settings: a bundled name or an absolute path."""
+    if weight_file is not None:
+        return str(weight_file.resolve())
+    name = model_name or DEFAULT_MODEL
+    return name if name in bundled_models() else str(Path(name).resolve())
+
+
+def _summary_line(summary: EmbedSummary, max_sentence_length: int, long_sentences: str) -> str:
+    details = [f"{summary.tokens:,} tokens"]
+    if summary.empty_lines:
+        details.append(f"{summary.empty_lines:,} empty")
+    if summary.long_lines:
+        handled = "split" if long_sentences == "split" else "truncated"
+        details.append(f"{summary.long_lines:,} over {max_sentence_length:,} tokens {handled}")
+    if summary.resumed_lines:
+        details.append(f"{summary.resumed_lines:,} lines from an earlier run")
+    return (f"embedded {summary.lines:,} lines ({', '.join(details)}) in {summary.seconds:.1f}s"
+            f" -> {summary.output_path} ({summary.output_format})")

@@ -1,0 +1,198 @@
+"""Embedding a text file, one sentence per line, into an HDF5 or .npz file: resumable, in bounded memory.
+
+The input is streamed in blocks of ``block_size`` lines. Each block is tokenized, embedded with one
+``ElmoModel.embed`` call (which batches sentences of similar lengths and keeps their order) and
+kept in ``<output>.partial/``; an interrupted run started again with the same settings skips the
+finished blocks. At the end the blocks are merged, in line order, into the output file (see
+:mod:`elmo.embed.writers` for its layout).
+"""
+from __future__ import annotations
+
+import codecs
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from elmo.data.tokenizers import get_tokenizer
+from elmo.embed.model import ElmoModel
+from elmo.embed.writers import (LAYER_MODES, BlockStore, block_ranges, merge_blocks,
+                                output_format_for, partial_folder, select_layers)
+from elmo.errors import InputError
+
+
+@dataclass(frozen=True)
+class EmbedSummary:
+    """What a run of :func:`embed_file` did; counts are over the whole file, resumed blocks included."""
+
+    lines: int
+    tokens: int
+    empty_lines: int
+    long_lines: int  # lines over max_sentence_length, split or truncated by the model's policy
+    resumed_lines: int  # lines of blocks finished by an earlier, interrupted run
+    seconds: float
+    output_path: Path
+    output_format: str
+
+
+def embed_file(model: ElmoModel, input_path: str | Path, output_path: str | Path, *,
+               layers: str = "all", tokenizer: str = "whitespace", block_size: int = 1000,
+               use_sentence_keys: bool = False, forget_sentences: bool = False,
+               output_format: str | None = None, overwrite: bool = False, restart: bool = False,
+               progress: bool = True, encoding: str = "utf-8", model_id: str | None = None,
+               ) -> EmbedSummary:
+    """Embed every line of ``input_path`` and write the vectors to ``output_path``.
+
+    Each line, stripped of surrounding whitespace, is one sentence, tokenized by ``tokenizer``
+    (``"whitespace"``, ``"chars"`` or ``"jieba"``). An empty line gets an entry with zero tokens,
+    shape (L + 1, 0, dim) for ``layers="all"``, so keys stay aligned with line numbers. A line
+    longer than ``model.max_sentence_length`` follows ``model.long_sentences``: split into pieces
+    embedded independently (the default), truncated, or an error naming the line.
+
+    Args:
+        model: the loaded model.
+        layers: ``"all"``, ``"top"`` or ``"average"`` (see :mod:`elmo.embed.writers`).
+        block_size: lines embedded and kept together; a resumed run redoes at most one block.
+        use_sentence_keys: key the vectors by sentence text, not line index; a repeated sentence is
+            written once and empty lines are left out.
+        forget_sentences: leave out the ``sentence_to_index`` entry.
+        output_format: ``"hdf5"`` or ``"npz"``; by default from the output suffix (``.npz`` or not).
+        overwrite: replace an existing output file instead of refusing.
+        restart: drop the finished blocks of an earlier run instead of resuming it.
+        progress: show a progress bar on stderr.
+        encoding: the input's text encoding; it must be ASCII-compatible (UTF-8, Latin-1, GB18030...).
+        model_id: names the model in the resume settings; defaults to ``model.name``.
+    Raises:
+        InputError: a missing input, an existing output, undecodable text (naming the line), a line
+            too long under the ``"error"`` policy, or an earlier run's blocks with other settings.
+    """
+    started = time.perf_counter()
+    input_path, output_path = Path(input_path), Path(output_path)
+    output_format = output_format_for(output_path, output_format)
+    check_paths(input_path, output_path, overwrite)
+    encoding = _checked_encoding(encoding)
+    if layers not in LAYER_MODES:
+        raise InputError(f"layers must be one of {', '.join(LAYER_MODES)}, found {layers!r}")
+    if block_size < 1:
+        raise InputError(f"block_size must be positive, found {block_size}")
+    tokenize = get_tokenizer(tokenizer)
+    stat = input_path.stat()
+    settings = {
+        "input": str(input_path.resolve()), "input_size": stat.st_size,
+        "input_mtime_ns": stat.st_mtime_ns, "encoding": encoding, "tokenizer": tokenizer,
+        "model": model_id or model.name, "max_sentence_length": model.max_sentence_length,
+        "long_sentences": model.long_sentences, "layers": layers, "block_size": block_size,
+    }
+    store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
+
+    try:
+        resumed, totals, ranges = _embed_blocks(model, input_path, store, tokenize, layers, block_size,
+                                                encoding, progress)
+    except BaseException:
+        if store.is_empty():
+            store.remove()  # leave no folder behind when nothing was finished
+        raise
+    merge_blocks(store, ranges, output_path, output_format, use_sentence_keys=use_sentence_keys,
+                 forget_sentences=forget_sentences)
+    tokens, empty, long = (int(count) for count in totals)
+    return EmbedSummary(ranges[-1][1] if ranges else 0, tokens, empty, long, resumed,
+                        time.perf_counter() - started, output_path, output_format)
+
+
+def _embed_blocks(model: ElmoModel, input_path: Path, store: BlockStore,
+                  tokenize: Callable[[str], list[str]], layers: str, block_size: int, encoding: str,
+                  progress: bool) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
+    """Embed and keep every block not yet in the store: (resumed lines, totals, block ranges)."""
+    n_lines = count_lines(input_path)
+    ranges = block_ranges(n_lines, block_size)
+    finished = {block for block in ranges if store.has(*block)}
+    totals = sum((store.stats(*block) for block in finished), np.zeros(3, np.int64))
+    resumed = sum(stop - start for start, stop in finished)
+    new_tokens, embed_started = 0, time.perf_counter()
+    bar = tqdm(total=n_lines, initial=resumed, unit="sent", disable=not progress, dynamic_ncols=True)
+    with open(input_path, "rb") as file, bar:
+        for start, stop in ranges:
+            raw_lines = list(itertools.islice(file, stop - start))
+            if len(raw_lines) != stop - start:
+                raise InputError(f"{input_path} changed while it was being read")
+            if (start, stop) in finished:
+                continue
+            texts = [_decoded(raw, index, input_path, encoding)
+                     for index, raw in enumerate(raw_lines, start)]
+            sentences = [tokenize(text) for text in texts]
+            stats = _block_stats(sentences, start, model, input_path)
+            vectors = model.embed(sentences)
+            store.write(start, stop, texts, [select_layers(v, layers) for v in vectors], stats)
+            totals += stats
+            new_tokens += stats[0]
+            bar.update(stop - start)
+            rate = new_tokens / max(time.perf_counter() - embed_started, 1e-9)
+            bar.set_postfix_str(f"{rate:,.0f} tokens/s")
+    return resumed, totals, ranges
+
+
+def count_lines(path: str | Path) -> int:
+    """Lines in a file, as iterating over it in binary mode yields them, in one cheap pass."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")  # a last line without a newline
+
+
+def check_paths(input_path: Path, output_path: Path, overwrite: bool) -> None:
+    """Raise InputError unless the input is a file and the output can be written (or replaced)."""
+    if not input_path.exists():
+        raise InputError(f"input file not found: {input_path}")
+    if not input_path.is_file():
+        raise InputError(f"input is not a file: {input_path}")
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise InputError(f"the output file is the input file: {output_path}")
+    if output_path.exists() and not overwrite:
+        raise InputError(f"output file exists: {output_path} (pass --overwrite to replace it)")
+    if output_path.is_dir():
+        raise InputError(f"output is a folder: {output_path}")
+    if not output_path.absolute().parent.is_dir():
+        raise InputError(f"output folder does not exist: {output_path.absolute().parent}")
+
+
+def _checked_encoding(encoding: str) -> str:
+    """The codec's canonical name; it must keep ASCII bytes, since lines are split at b'\\n'."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown text encoding {encoding!r}") from None
+    if not "ab\n".encode(name).endswith(b"ab\n"):
+        raise InputError(f"the encoding {encoding!r} is not supported: lines are split at the "
+                         "newline byte, so the encoding must be ASCII-compatible (such as utf-8, "
+                         "latin-1, gb18030)")
+    return name
+
+
+def _decoded(raw: bytes, index: int, path: Path, encoding: str) -> str:
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: line {index + 1} is not valid {encoding} text ({error.reason} at "
+                         f"byte {error.start + 1} of the line); give the file's encoding "
+                         f"(--encoding)") from None
+    if index == 0:
+        text = text.removeprefix("\ufeff")  # a byte order mark
+    return text.strip()
+
+
+def _block_stats(sentences: list[list[str]], start: int, model: ElmoModel, path: Path) -> np.ndarray:
+    """(tokens, empty lines, long lines) of a block; a long line is an error under that policy."""
+    limit = model.max_sentence_length
+    for index, sentence in enumerate(sentences, start):
+        if len(sentence) > limit and model.long_sentences == "error":
+            raise InputError(f"{path}: line {index + 1} has {len(sentence)} tokens, more than the "
+                             f"maximum sentence length {limit}; raise it, or split or truncate long "
+                             f"sentences (--long-sentences)")
+    return np.array([sum(map(len, sentences)), sum(not s for s in sentences),
+                     sum(len(s) > limit for s in sentences)], np.int64)

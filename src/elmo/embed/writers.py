@@ -1,0 +1,259 @@
+"""Embedding files: the HDF5 and .npz outputs, and the resumable store of finished blocks.
+
+The output layout is the one of the original ``dump_bilm_embeddings`` and of AllenNLP's ``elmo``
+command: one float32 array per input line, named ``str(line_index)`` (0-based) or, with sentence keys,
+the sentence text itself, of shape
+
+- ``"all"``: (L + 1, n_tokens, dim), every layer;
+- ``"top"``: (n_tokens, dim), the last layer;
+- ``"average"``: (n_tokens, dim), the mean of the L + 1 layers.
+
+Without sentence keys the file also holds ``sentence_to_index``: a one-element string array whose
+item is a JSON object mapping each sentence text to ``str(index)`` (the last index for a repeated
+sentence). The .npz file has the same keys (``np.load(path)[key]``).
+
+While a file is embedded, finished blocks of lines wait in ``<output>.partial/`` (see
+:class:`BlockStore`) and are merged into the output at the end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from elmo.errors import InputError
+
+LAYER_MODES = ("all", "top", "average")
+FORMATS = ("hdf5", "npz")
+SENTENCE_TO_INDEX = "sentence_to_index"
+
+
+def select_layers(vectors: np.ndarray, layers: str) -> np.ndarray:
+    """The part of one sentence's (L + 1, n_tokens, dim) vectors that ``layers`` keeps, float32."""
+    if layers == "all":
+        return vectors.astype(np.float32, copy=False)
+    if layers == "top":
+        return np.ascontiguousarray(vectors[-1], dtype=np.float32)  # (n_tokens, dim)
+    if layers == "average":
+        return vectors.mean(axis=0, dtype=np.float64).astype(np.float32)  # (n_tokens, dim)
+    raise InputError(f"layers must be one of {', '.join(LAYER_MODES)}, found {layers!r}")
+
+
+def output_format_for(path: str | Path, output_format: str | None = None) -> str:
+    """``output_format`` if given, else "npz" for a ``.npz`` file name and "hdf5" otherwise."""
+    if output_format is None:
+        return "npz" if Path(path).suffix.lower() == ".npz" else "hdf5"
+    if output_format not in FORMATS:
+        raise InputError(f"output format must be one of {', '.join(FORMATS)}, found {output_format!r}")
+    return output_format
+
+
+class NpzWriter:
+    """Writes a .npz file one array at a time, so only the array being written is in memory.
+
+    Entries are stored uncompressed with zip64 headers, so the file and its arrays may pass 4 GiB;
+    ``np.load`` reads the result like any ``np.savez`` file.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._file = open(path, "wb")
+        self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
+
+    def write(self, key: str, array: np.ndarray) -> None:
+        with self._zip.open(f"{key}.npy", "w", force_zip64=True) as entry:
+            np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+
+    def write_text(self, key: str, text: str) -> None:
+        """A one-element string array, read back as ``str(npz[key][0])``."""
+        self.write(key, np.array([text]))
+
+    def close(self) -> None:
+        self._zip.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    def __enter__(self) -> NpzWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class Hdf5Writer:
+    """Writes one float32 dataset per key into an HDF5 file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._file = h5py.File(path, "w")
+
+    def write(self, key: str, array: np.ndarray) -> None:
+        self._file.create_dataset(key, data=array, dtype="float32")
+
+    def write_text(self, key: str, text: str) -> None:
+        """A one-element variable-length string dataset, read back as ``file[key][0]``."""
+        dataset = self._file.create_dataset(key, (1,), dtype=h5py.string_dtype())
+        dataset[0] = text
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Hdf5Writer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def open_writer(path: str | Path, output_format: str) -> NpzWriter | Hdf5Writer:
+    return NpzWriter(path) if output_format_for(path, output_format) == "npz" else Hdf5Writer(path)
+
+
+def partial_folder(output_path: str | Path) -> Path:
+    """Where the finished blocks of ``output_path`` wait: ``<output>.partial``."""
+    output_path = Path(output_path)
+    return output_path.with_name(output_path.name + ".partial")
+
+
+def block_ranges(n_lines: int, block_size: int) -> list[tuple[int, int]]:
+    """[start, stop) line ranges of the blocks of a file of ``n_lines`` lines."""
+    return [(start, min(start + block_size, n_lines)) for start in range(0, n_lines, block_size)]
+
+
+class BlockStore:
+    """Finished blocks of one run, so that an interrupted run can resume where it stopped.
+
+    The folder holds ``run.json`` (the settings the blocks were made with) and one
+    ``block-<start>-<stop>.npz`` per finished block of lines [start, stop). Each block holds the
+    selected vectors of its lines under ``str(line_index)``, plus ``_sentences`` (the line texts,
+    UTF-8 JSON bytes) and ``_stats`` (tokens, empty lines, long lines). A block is written under a
+    temporary name and renamed when complete, so a killed process never leaves a block that looks
+    finished.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def open(cls, folder: str | Path, settings: dict, restart: bool = False) -> BlockStore:
+        """Resume the run in ``folder`` if it was made with ``settings``, or start a new one.
+
+        Raises:
+            InputError: the folder holds blocks made with other settings (and ``restart`` is false).
+        """
+        store = cls(Path(folder))
+        if store.folder.exists() and (restart or store.is_empty()):
+            shutil.rmtree(store.folder)  # nothing to lose with no finished block
+        run_file = store.folder / "run.json"
+        if run_file.is_file():
+            _check_same_settings(store.folder, run_file, settings)
+        else:
+            store.folder.mkdir()
+            _write_text_atomically(run_file, json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
+        for leftover in store.folder.glob("*.tmp"):
+            leftover.unlink()
+        return store
+
+    def is_empty(self) -> bool:
+        """Whether no block is finished."""
+        return not any(self.folder.glob("block-*.npz"))
+
+    def block_path(self, start: int, stop: int) -> Path:
+        return self.folder / f"block-{start}-{stop}.npz"
+
+    def has(self, start: int, stop: int) -> bool:
+        return self.block_path(start, stop).is_file()
+
+    def write(self, start: int, stop: int, sentences: Sequence[str], arrays: Sequence[np.ndarray],
+              stats: Sequence[int]) -> None:
+        """Keep the finished block of lines [start, stop)."""
+        assert len(sentences) == len(arrays) == stop - start
+        final = self.block_path(start, stop)
+        temporary = final.with_name(final.name + ".tmp")
+        with NpzWriter(temporary) as writer:
+            for index, array in enumerate(arrays, start):
+                writer.write(str(index), array)
+            text = json.dumps(list(sentences), ensure_ascii=False).encode("utf-8")
+            writer.write("_sentences", np.frombuffer(text, np.uint8))
+            writer.write("_stats", np.asarray(stats, np.int64))
+        os.replace(temporary, final)
+
+    def stats(self, start: int, stop: int) -> np.ndarray:
+        """(tokens, empty lines, long lines) of a finished block."""
+        with np.load(self.block_path(start, stop), allow_pickle=False) as block:
+            return block["_stats"]
+
+    def entries(self, start: int, stop: int) -> Iterator[tuple[int, str, np.ndarray]]:
+        """(line index, sentence text, vectors) of each line of a finished block, in order."""
+        with np.load(self.block_path(start, stop), allow_pickle=False) as block:
+            sentences = json.loads(block["_sentences"].tobytes().decode("utf-8"))
+            for index, sentence in enumerate(sentences, start):
+                yield index, sentence, block[str(index)]
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder)
+
+
+def merge_blocks(store: BlockStore, ranges: Sequence[tuple[int, int]], output_path: str | Path,
+                 output_format: str, *, use_sentence_keys: bool = False,
+                 forget_sentences: bool = False) -> None:
+    """Write every block, in line order, into the output file; then remove the store's folder.
+
+    The file is written under a temporary name inside the store's folder and renamed at the end.
+    With ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
+    which have no text to be keyed by, are left out.
+    """
+    temporary = store.folder / f"output.{output_format}.tmp"
+    sentence_to_index: dict[str, str] = {}
+    written: set[str] = set()
+    with open_writer(temporary, output_format) as writer:
+        for start, stop in ranges:
+            for index, sentence, vectors in store.entries(start, stop):
+                if not use_sentence_keys:
+                    writer.write(str(index), vectors)
+                    if not forget_sentences:
+                        sentence_to_index[sentence] = str(index)
+                elif sentence and sentence not in written:
+                    written.add(sentence)
+                    _write_sentence_key(writer, sentence, vectors, index, store.folder)
+        if not use_sentence_keys and not forget_sentences:
+            writer.write_text(SENTENCE_TO_INDEX, json.dumps(sentence_to_index, ensure_ascii=False))
+    os.replace(temporary, output_path)
+    store.remove()
+
+
+def _write_sentence_key(writer: NpzWriter | Hdf5Writer, sentence: str, vectors: np.ndarray,
+                        index: int, folder: Path) -> None:
+    try:
+        writer.write(sentence, vectors)
+    except (ValueError, KeyError, TypeError) as error:  # h5py: not a usable dataset name
+        raise InputError(
+            f"line {index + 1}: the sentence {sentence[:60]!r} cannot be an HDF5 dataset name "
+            f"({error}); run again with the same OUTPUT and --format npz, or without sentence keys: "
+            f"the embedded blocks kept in {folder} are reused") from None
+
+
+def _check_same_settings(folder: Path, run_file: Path, settings: dict) -> None:
+    hint = f"delete {folder} or pass --restart to start over"
+    try:
+        previous = json.loads(run_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{run_file} is not readable; {hint}") from None
+    if previous == settings:
+        return
+    changes = [f"{key} was {previous.get(key)!r}, now {settings.get(key)!r}"
+               for key in dict.fromkeys([*previous, *settings])
+               if previous.get(key) != settings.get(key)]
+    raise InputError(f"{folder} holds blocks of an earlier run with other settings "
+                     f"({'; '.join(changes)}); {hint}")
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
