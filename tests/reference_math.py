@@ -44,11 +44,11 @@ def _sigmoid(x):
 
 
 @torch.no_grad()
-def lstm_float64(lstm, inputs: np.ndarray, h: np.ndarray, c: np.ndarray):
+def lstm_float64(lstm, direction: int, inputs: np.ndarray, h: np.ndarray, c: np.ndarray):
     """The original cell: [x; h] @ W_0 + B, gates i, j, f, o, forget bias, clipping, projection."""
-    kernel = torch.cat([lstm.input_linear.weight, lstm.state_linear.weight], 1).double().numpy().T
-    bias = lstm.input_linear.bias.double().numpy()
-    projection = lstm.projection.weight.double().numpy().T
+    kernel = torch.cat([lstm.input_weight[direction], lstm.state_weight[direction]]).double().numpy()
+    bias = lstm.bias[direction].double().numpy()
+    projection = lstm.projection_weight[direction].double().numpy()
     outputs = []
     for x in inputs:
         i, j, f, o = np.split(np.concatenate([x, h]) @ kernel + bias, 4)
@@ -68,11 +68,11 @@ def bilm_float64(bilm, tokens: list[str]) -> np.ndarray:
     sequence = token_vectors_float64(bilm.token_encoder, ["<S>", *tokens, "</S>"])
     layers = [np.concatenate([sequence, sequence], axis=1)]
     directions = []
-    for direction, stack in enumerate(bilm.stacks):
+    for direction in range(2):
         inputs = sequence if direction == 0 else sequence[::-1]
         outputs = []
-        for index, lstm in enumerate(stack):
-            out, _, _ = lstm_float64(lstm, inputs, np.zeros(lstm.projection_size),
+        for index, lstm in enumerate(bilm.layers):
+            out, _, _ = lstm_float64(lstm, direction, inputs, np.zeros(lstm.projection_size),
                                      np.zeros(lstm.hidden_size))
             if bilm.config.lstm.use_skip_connections and index > 0:
                 out = out + inputs

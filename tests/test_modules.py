@@ -41,23 +41,25 @@ def test_char_cnn_equals_convolution_over_all_fifty_positions(activation):
     np.testing.assert_allclose(fast, char_cnn_float64(cnn, ids), rtol=0, atol=1e-5)
 
 
-def test_projected_lstm_matches_the_original_cell_in_float64():
+def test_projected_lstm_matches_the_original_cell_in_float64_for_each_direction():
     torch.manual_seed(2)
-    lstm = ProjectedLSTM(5, 8, 4, cell_clip=0.3, proj_clip=0.2)
+    lstm = ProjectedLSTM(5, 8, 4, cell_clip=0.3, proj_clip=0.2, directions=2)
     with torch.no_grad():
         for parameter in lstm.parameters():
             parameter.uniform_(-1, 1)
-    inputs = torch.randn(2, 7, 5)
-    h0, c0 = torch.randn(2, 4) * 0.1, torch.randn(2, 8) * 0.1
+    inputs = torch.randn(2, 2, 7, 5)
+    h0, c0 = torch.randn(2, 2, 4) * 0.1, torch.randn(2, 2, 8) * 0.1
     with torch.no_grad():
         outputs, (h, c) = lstm(inputs, [2, 2, 2, 2, 1, 1, 1], (h0, c0))
-    for row, length in enumerate((7, 4)):
-        expected, h_ref, c_ref = lstm_float64(lstm, inputs[row, :length].double().numpy(),
-                                              h0[row].double().numpy(), c0[row].double().numpy())
-        np.testing.assert_allclose(outputs[row, :length].numpy(), expected, atol=1e-6)
-        np.testing.assert_allclose(h[row].numpy(), h_ref, atol=1e-6)
-        np.testing.assert_allclose(c[row].numpy(), c_ref, atol=1e-6)
-    assert (outputs[1, 4:] == 0).all()
+    for direction in range(2):
+        for row, length in enumerate((7, 4)):
+            expected, h_ref, c_ref = lstm_float64(
+                lstm, direction, inputs[direction, row, :length].double().numpy(),
+                h0[direction, row].double().numpy(), c0[direction, row].double().numpy())
+            np.testing.assert_allclose(outputs[direction, row, :length].numpy(), expected, atol=1e-6)
+            np.testing.assert_allclose(h[direction, row].numpy(), h_ref, atol=1e-6)
+            np.testing.assert_allclose(c[direction, row].numpy(), c_ref, atol=1e-6)
+    assert (outputs[:, 1, 4:] == 0).all()
 
 
 @pytest.mark.parametrize("skip", [False, True])

@@ -129,20 +129,21 @@ def _stored_tensors(bilm: BiLM) -> Iterator[_StoredTensor]:
         yield _plain(f"CNN_high_{k}/b_carry", layer.bias[dim:])
     yield _transposed("CNN_proj/W_proj", encoder.projection.weight)
     yield _plain("CNN_proj/b_proj", encoder.projection.bias)
-    for direction, stack in enumerate(bilm.stacks):
-        for index, lstm in enumerate(stack):
+    for index, layer in enumerate(bilm.layers):
+        for direction in range(2):
             prefix = f"RNN_{direction}/RNN/MultiRNNCell/Cell{index}/LSTMCell"
-            yield _lstm_kernel(f"{prefix}/W_0", lstm.input_linear.weight, lstm.state_linear.weight)
-            yield _plain(f"{prefix}/B", lstm.input_linear.bias)
-            yield _transposed(f"{prefix}/W_P_0", lstm.projection.weight)
+            yield _lstm_kernel(f"{prefix}/W_0", layer.input_weight[direction],
+                               layer.state_weight[direction])
+            yield _plain(f"{prefix}/B", layer.bias[direction])
+            yield _plain(f"{prefix}/W_P_0", layer.projection_weight[direction])
 
 
 def _lstm_kernel(name: str, input_weight: torch.Tensor, state_weight: torch.Tensor) -> _StoredTensor:
-    """``W_0`` multiplies [input; previous state]: its rows split into the two Linear weights."""
-    n_inputs = input_weight.shape[1]
+    """``W_0`` multiplies [input; previous state]: its rows split into the two weights."""
+    n_inputs = input_weight.shape[0]
 
     def set_kernel(stored: torch.Tensor) -> None:
-        input_weight.copy_(stored[:n_inputs].t())
-        state_weight.copy_(stored[n_inputs:].t())
+        input_weight.copy_(stored[:n_inputs])
+        state_weight.copy_(stored[n_inputs:])
 
-    return _StoredTensor(name, lambda: torch.cat([input_weight, state_weight], dim=1).t(), set_kernel)
+    return _StoredTensor(name, lambda: torch.cat([input_weight, state_weight]), set_kernel)

@@ -10,7 +10,7 @@ from torch import nn
 from elmo.config import BiLMConfig
 from elmo.data.chars import sentence_boundary_ids
 from elmo.modules.char_cnn import CharTokenEncoder
-from elmo.modules.lstm import ProjectedLSTM, run_side_by_side
+from elmo.modules.lstm import ProjectedLSTM
 from elmo.modules.token_cache import TokenVectorCache
 
 
@@ -60,11 +60,11 @@ class BiLM(nn.Module):
         self.token_encoder = CharTokenEncoder(cnn.n_characters, cnn.embedding_dim, cnn.filters,
                                               cnn.n_highway, lstm.projection_dim,
                                               cnn.max_characters_per_token, cnn.activation)
-        self.stacks = nn.ModuleList(
-            nn.ModuleList(ProjectedLSTM(lstm.projection_dim, lstm.dim, lstm.projection_dim,
-                                        lstm.cell_clip, lstm.proj_clip)
-                          for _layer in range(lstm.n_layers))
-            for _direction in range(2))
+        # Layer l holds both directions: index 0 forward, 1 backward.
+        self.layers = nn.ModuleList(
+            ProjectedLSTM(lstm.projection_dim, lstm.dim, lstm.projection_dim, lstm.cell_clip,
+                          lstm.proj_clip, directions=2)
+            for _layer in range(lstm.n_layers))
         markers = np.stack(sentence_boundary_ids(cnn.max_characters_per_token))
         self.register_buffer("marker_ids", torch.from_numpy(markers), persistent=False)  # (2, C)
         self.token_cache: TokenVectorCache | None = None
@@ -94,8 +94,8 @@ class BiLM(nn.Module):
         inputs = torch.stack([sorted_tokens, reversed_tokens])  # (2, B, T, P): both directions
         h, c = state.h[:, :, order], state.c[:, :, order]
         layers, final_h, final_c = [torch.cat([sorted_tokens, sorted_tokens], dim=-1)], [], []
-        for index, pair in enumerate(zip(*self.stacks)):
-            outputs, (h_n, c_n) = run_side_by_side(pair, inputs, batch_sizes, (h[:, index], c[:, index]))
+        for index, layer in enumerate(self.layers):
+            outputs, (h_n, c_n) = layer(inputs, batch_sizes, (h[:, index], c[:, index]))
             if self.config.lstm.use_skip_connections and index > 0:
                 outputs = outputs + inputs
             forward, backward = outputs
