@@ -25,5 +25,5 @@ def reference_sentences() -> list[list[str]]:
 
 @pytest.fixture()
 def tiny_bilm():
-    bilm, _ = elmo.load_bilm_model()
+    bilm, _, _ = elmo.load_bilm_model()
     return bilm

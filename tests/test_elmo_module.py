@@ -82,7 +82,7 @@ def test_vocab_to_cache_gives_the_same_vectors():
     np.testing.assert_allclose(cached(ids)["layers"].numpy(), plain(ids)["layers"].numpy(), atol=1e-6)
 
 
-def test_word_inputs_are_rejected_with_an_explanation():
+def test_word_inputs_are_rejected_by_a_character_input_model():
     module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1)
-    with pytest.raises(InputError, match="character ids"):
+    with pytest.raises(InputError, match="not used by this character-input model"):
         module(batch_to_ids(SENTENCES), word_inputs=torch.zeros(3, 4, dtype=torch.long))

@@ -33,11 +33,12 @@ def load(name_or_path: str | Path | None = None, *, options_file: str | Path | N
     """Load a model for embedding text.
 
     Args:
-        name_or_path: a bundled model name (``bundled_models()``), a folder holding
-            ``options.json`` and a weight file, or a weight file with ``options.json`` beside it.
+        name_or_path: a bundled model name (``bundled_models()``), a model folder (this package's
+            own, as ``elmo train`` writes it, or one holding ``options.json`` and an HDF5 weight
+            file), or a weight file with ``options.json`` beside it.
             Defaults to ``DEFAULT_MODEL``.
         options_file, weight_file: explicit original-format files instead.
         **options: passed to :class:`ElmoModel` (batch_size, stateful, max_sentence_length, ...).
     """
-    bilm, name = load_bilm_model(name_or_path, options_file, weight_file)
-    return ElmoModel(bilm, name=name, **options)
+    bilm, name, vocabulary = load_bilm_model(name_or_path, options_file, weight_file)
+    return ElmoModel(bilm, name=name, vocabulary=vocabulary, **options)

@@ -63,12 +63,43 @@ class LSTMConfig:
 
 
 @dataclass(frozen=True)
-class BiLMConfig:
-    """Everything needed to build a biLM; ``extra`` keeps the original's training keys verbatim."""
+class WordEmbeddingConfig:
+    """Word-level input: a vector per vocabulary id, alone or fused with the character CNN.
 
-    char_cnn: CharCNNConfig
+    Not part of the original options layout (stored under ``"word_embedding"``); ids of the
+    sentence markers are kept so the model can add them itself.
+    """
+
+    vocab_size: int
+    dim: int
+    bos_id: int
+    eos_id: int
+
+
+@dataclass(frozen=True)
+class BiLMConfig:
+    """Everything needed to build a biLM; ``extra`` keeps the original's training keys verbatim.
+
+    The token encoder is the character CNN (``char_cnn``), a word embedding (``word_embedding``,
+    whose width must then equal ``lstm.projection_dim``), or both: the word vector concatenated with
+    the CNN's output before the highway layers and the projection.
+    """
+
+    char_cnn: CharCNNConfig | None
     lstm: LSTMConfig
     extra: dict[str, Any] = field(default_factory=dict)
+    word_embedding: WordEmbeddingConfig | None = None
+
+    @property
+    def token_encoder(self) -> str:
+        """``"char"``, ``"word"`` or ``"both"``."""
+        if self.word_embedding is None:
+            return "char"
+        return "both" if self.char_cnn is not None else "word"
+
+    @property
+    def max_characters(self) -> int:
+        return self.char_cnn.max_characters_per_token if self.char_cnn is not None else 50
 
     @property
     def output_dim(self) -> int:
@@ -85,28 +116,41 @@ class BiLMConfig:
         """Validate an original-layout options dict; errors name ``source`` and the bad key."""
         if not isinstance(options, dict):
             raise ConfigError(f"{source}: expected a JSON object, found {type(options).__name__}")
-        _reject_unknown(options, ("char_cnn", "lstm") + TRAINING_KEYS, source)
-        if "char_cnn" not in options:
-            raise ConfigError(f"{source}: missing 'char_cnn' (only character-input models are supported)")
+        _reject_unknown(options, ("char_cnn", "lstm", "word_embedding") + TRAINING_KEYS, source)
+        if "char_cnn" not in options and "word_embedding" not in options:
+            raise ConfigError(f"{source}: missing 'char_cnn' (or 'word_embedding' for word input)")
         if "lstm" not in options:
             raise ConfigError(f"{source}: missing 'lstm'")
-        extra = {key: value for key, value in options.items() if key not in ("char_cnn", "lstm")}
+        extra = {key: value for key, value in options.items()
+                 if key not in ("char_cnn", "lstm", "word_embedding")}
         if extra.get("bidirectional", True) is not True:
             raise ConfigError(f"{source}: 'bidirectional' is false; only bidirectional LMs are supported")
-        return cls(_char_cnn(options["char_cnn"], f"{source}: char_cnn"),
-                   _lstm(options["lstm"], f"{source}: lstm"), extra)
+        char_cnn = _char_cnn(options["char_cnn"], f"{source}: char_cnn") if "char_cnn" in options else None
+        lstm = _lstm(options["lstm"], f"{source}: lstm")
+        word = None
+        if "word_embedding" in options:
+            word = _word_embedding(options["word_embedding"], f"{source}: word_embedding")
+            if char_cnn is None and word.dim != lstm.projection_dim:
+                raise ConfigError(f"{source}: a word-only model needs word_embedding.dim equal to "
+                                  f"lstm.projection_dim ({lstm.projection_dim}), found {word.dim}")
+        return cls(char_cnn, lstm, extra, word)
 
     def to_options(self) -> dict[str, Any]:
         """The original options.json layout (with n_characters=262, as released models have it)."""
-        cnn, lstm = self.char_cnn, self.lstm
-        return {
-            **self.extra,
-            "char_cnn": {
+        cnn, lstm, word = self.char_cnn, self.lstm, self.word_embedding
+        options: dict[str, Any] = dict(self.extra)
+        if cnn is not None:
+            options["char_cnn"] = {
                 "activation": cnn.activation, "embedding": {"dim": cnn.embedding_dim},
                 "filters": [list(f) for f in cnn.filters],
                 "max_characters_per_token": cnn.max_characters_per_token,
                 "n_characters": cnn.n_characters, "n_highway": cnn.n_highway,
-            },
+            }
+        if word is not None:
+            options["word_embedding"] = {"vocab_size": word.vocab_size, "dim": word.dim,
+                                         "bos_id": word.bos_id, "eos_id": word.eos_id}
+        return {
+            **options,
             "lstm": {
                 "cell_clip": lstm.cell_clip, "dim": lstm.dim, "n_layers": lstm.n_layers,
                 "proj_clip": lstm.proj_clip, "projection_dim": lstm.projection_dim,
@@ -184,6 +228,20 @@ def _char_cnn(section: Any, source: str) -> CharCNNConfig:
     if n_highway < 0:
         raise ConfigError(f"{source}: 'n_highway' must be >= 0, found {n_highway}")
     return CharCNNConfig(filters, n_highway, embedding_dim, n_characters, max_chars, activation)
+
+
+def _word_embedding(section: Any, source: str) -> WordEmbeddingConfig:
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: expected an object")
+    _reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id"), source)
+    values = {key: _require(section, key, int, source) for key in ("vocab_size", "dim", "bos_id",
+                                                                    "eos_id")}
+    _positive(values["vocab_size"], "vocab_size", source)
+    _positive(values["dim"], "dim", source)
+    for key in ("bos_id", "eos_id"):
+        if not 0 <= values[key] < values["vocab_size"]:
+            raise ConfigError(f"{source}: '{key}' must be a vocabulary id, found {values[key]}")
+    return WordEmbeddingConfig(**values)
 
 
 def _clip(section: dict, key: str, source: str) -> float | None:

@@ -55,9 +55,9 @@ class Elmo(nn.Module):
             raise InputError(f"mix must be one of {MIX_MODES}, found {mix!r}")
         if bilm is None:
             if weight_file is None:
-                bilm, _ = load_bilm_model(options_file)
+                bilm, _, _ = load_bilm_model(options_file)
             else:
-                bilm, _ = load_bilm_model(options_file=options_file, weight_file=weight_file)
+                bilm, _, _ = load_bilm_model(options_file=options_file, weight_file=weight_file)
         self.bilm = bilm
         self.requires_grad = requires_grad
         bilm.requires_grad_(requires_grad)
@@ -96,14 +96,15 @@ class Elmo(nn.Module):
 
     def forward(self, inputs: torch.Tensor, word_inputs: torch.Tensor | None = None,
                 ) -> dict[str, object]:
-        if word_inputs is not None:
-            raise InputError("word_inputs are not used: pass character ids (batch_to_ids); token "
-                             "vectors are cached automatically for a frozen biLM")
         if inputs.dim() != 3:
             raise InputError(f"inputs must be character ids of shape (batch, tokens, characters), "
                              f"found shape {tuple(inputs.shape)}")
+        if self.bilm.token_encoder.uses_words != (word_inputs is not None):
+            raise InputError("this model reads word ids too: pass word_inputs (vocabulary ids, "
+                             "batch x tokens)" if word_inputs is None else
+                             "word_inputs are not used by this character-input model")
         with torch.set_grad_enabled(self.requires_grad and torch.is_grad_enabled()):
-            output = self.bilm(inputs)
+            output = self.bilm(inputs, word_ids=word_inputs)
         layers, mask = output.layers, output.mask
         if not self.keep_sentence_boundaries:
             layers, mask = remove_sentence_markers(layers, mask)

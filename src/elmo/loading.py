@@ -5,6 +5,7 @@ from pathlib import Path
 
 from elmo.errors import ModelFileError
 from elmo.interop.bilm_tf import load_bilm
+from elmo.interop.native import is_native_folder, load_native
 from elmo.modules.bilm import BiLM
 
 BUNDLED_DIR = Path(__file__).parent / "models"
@@ -14,7 +15,8 @@ WEIGHT_FILE_NAMES = ("weights.hdf5", "lm_weights.hdf5")
 
 def bundled_models() -> list[str]:
     """Names of the models shipped inside the package."""
-    return sorted(p.name for p in BUNDLED_DIR.iterdir() if (p / "options.json").is_file())
+    return sorted(p.name for p in BUNDLED_DIR.iterdir()
+                  if (p / "options.json").is_file() or is_native_folder(p))
 
 
 def resolve_model_files(name_or_path: str | Path) -> tuple[Path, Path]:
@@ -36,15 +38,22 @@ def resolve_model_files(name_or_path: str | Path) -> tuple[Path, Path]:
 
 
 def load_bilm_model(name_or_path: str | Path | None = None, options_file: str | Path | None = None,
-                    weight_file: str | Path | None = None) -> tuple[BiLM, str]:
-    """Load a biLM and a short name for it, from a name/path or from explicit files."""
+                    weight_file: str | Path | None = None) -> tuple[BiLM, str, list[str] | None]:
+    """A biLM, a short name for it, and its vocabulary (native folders; None for the original
+    format), from a bundled name, a folder or weight file, or explicit original-format files."""
     if options_file is not None or weight_file is not None:
         if options_file is None or weight_file is None:
             raise ModelFileError("give both an options file and a weight file, or a model name/folder")
-        return load_bilm(options_file, weight_file), Path(weight_file).stem
+        return load_bilm(options_file, weight_file), Path(weight_file).stem, None
     name_or_path = DEFAULT_MODEL if name_or_path is None else name_or_path
+    name = Path(str(name_or_path)).name
+    bundled = BUNDLED_DIR / str(name_or_path)
+    folder = bundled if str(name_or_path) in bundled_models() else Path(name_or_path)
+    if is_native_folder(folder):
+        model, vocabulary, _ = load_native(folder)
+        return model.bilm.eval(), name, vocabulary
     options, weights = resolve_model_files(name_or_path)
-    return load_bilm(options, weights), Path(str(name_or_path)).name
+    return load_bilm(options, weights), name, None
 
 
 def _existing_options(path: Path) -> Path:

@@ -185,3 +185,34 @@ def _summary_line(summary: EmbedSummary, max_sentence_length: int, long_sentence
         details.append(f"{summary.resumed_lines:,} lines from an earlier run")
     return (f"embedded {summary.lines:,} lines ({', '.join(details)}) in {summary.seconds:.1f}s"
             f" -> {summary.output_path} ({summary.output_format})")
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--output", "-o", "output_file", type=click.Path(path_type=Path), required=True,
+              help="The vocabulary file to write, one token per line.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Keep tokens seen at least this many times.")
+@click.option("--max-size", type=click.IntRange(min=4),
+              help="At most this many tokens, <S>, </S> and <UNK> included (the most frequent).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+def vocab(corpus: tuple[str, ...], output_file: Path, min_count: int, max_size: int | None,
+          quiet: bool) -> None:
+    """Count the tokens of CORPUS (files or glob patterns, one sentence per line) and write the
+    vocabulary for biLM pretraining: <S>, </S>, <UNK>, then tokens by descending count."""
+    from elmo.data.corpus import expand_shards
+    from elmo.data.vocab import build_vocabulary, count_tokens
+    from elmo.errors import InputError
+
+    shards = expand_shards(corpus)
+    if output_file.resolve() in shards:
+        raise InputError(f"the output file is one of the corpus files: {output_file}")
+    counts = count_tokens(shards, progress=not quiet)
+    vocabulary = build_vocabulary(counts, min_count=min_count, max_size=max_size)
+    vocabulary.save(output_file)
+    if not quiet:
+        total = sum(counts.values())
+        covered = sum(count for token, count in counts.items() if token in vocabulary)
+        click.echo(f"vocabulary of {len(vocabulary):,} tokens from {len(counts):,} types and "
+                   f"{total:,} tokens in {len(shards):,} files; it covers "
+                   f"{100 * covered / total:.2f}% of the corpus tokens -> {output_file}", err=True)

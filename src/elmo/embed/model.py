@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from elmo.data.chars import batch_to_ids, token_to_char_ids
+from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError
 from elmo.modules.bilm import BiLM, LSTMState, remove_sentence_markers
 from elmo.modules.token_cache import TokenVectorCache
@@ -31,11 +32,13 @@ class ElmoModel:
             a piece boundary), ``"truncate"`` to the first ``max_sentence_length`` tokens, or
             ``"error"``.
         token_cache_size: distinct tokens whose layer-0 vectors are remembered (0 disables).
+        vocabulary: the word-input vocabulary (required by models that read word ids).
     """
 
     def __init__(self, bilm: BiLM, name: str = "elmo", batch_size: int = 64,
                  max_sentence_length: int = 1000, long_sentences: str = "split",
-                 token_cache_size: int = 200_000, stateful: bool = False) -> None:
+                 token_cache_size: int = 200_000, stateful: bool = False,
+                 vocabulary: list[str] | None = None) -> None:
         if long_sentences not in LONG_SENTENCE_POLICIES:
             raise InputError(f"long_sentences must be one of {LONG_SENTENCE_POLICIES}, "
                              f"found {long_sentences!r}")
@@ -49,6 +52,9 @@ class ElmoModel:
         self.long_sentences = long_sentences
         self.stateful = stateful
         self._state: LSTMState | None = None
+        if bilm.token_encoder.uses_words and vocabulary is None:
+            raise InputError("this model reads word ids: give its vocabulary")
+        self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
 
     @property
     def config(self):
@@ -97,10 +103,15 @@ class ElmoModel:
 
     def forward_batch(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
         """One forward pass: layers (L + 1, B, T, 2P) and mask (B, T), sentence markers removed."""
-        char_ids = batch_to_ids(sentences, self.config.char_cnn.max_characters_per_token)
+        char_ids = batch_to_ids(sentences, self.config.max_characters)
+        word_ids = None
+        if self.bilm.token_encoder.uses_words:
+            word_ids = torch.zeros(char_ids.shape[:2], dtype=torch.long)
+            for row, sentence in enumerate(sentences):
+                word_ids[row, : len(sentence)] = torch.from_numpy(self.vocabulary.encode(sentence))
         with torch.inference_mode():
             state = self._carried_state(len(sentences)) if self.stateful else None
-            output = self.bilm(char_ids, state)
+            output = self.bilm(char_ids, state, word_ids=word_ids)
             if self.stateful:
                 self._keep_state(output.state)
             return remove_sentence_markers(output.layers, output.mask)
@@ -110,7 +121,9 @@ class ElmoModel:
         cache = self.bilm.token_cache
         if cache is None:
             raise InputError("the token cache is disabled (token_cache_size=0)")
-        width = self.config.char_cnn.max_characters_per_token
+        if self.bilm.token_encoder.uses_words:
+            raise InputError("precomputed token vectors are for character-input models")
+        width = self.config.max_characters
         rows = np.stack([token_to_char_ids(token, width) for token in dict.fromkeys(tokens)])
         char_ids = torch.unique(torch.from_numpy(rows), dim=0)
         cache.max_size = None if cache.max_size is None else max(cache.max_size, 2 * len(char_ids))

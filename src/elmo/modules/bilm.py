@@ -6,12 +6,13 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from elmo.config import BiLMConfig
 from elmo.data.chars import sentence_boundary_ids
-from elmo.modules.char_cnn import CharTokenEncoder
 from elmo.modules.lstm import ProjectedLSTM
 from elmo.modules.token_cache import TokenVectorCache
+from elmo.modules.token_encoder import TokenEncoder
 
 
 class LSTMState(NamedTuple):
@@ -39,95 +40,142 @@ class BiLMOutput(NamedTuple):
 
 
 class BiLM(nn.Module):
-    """Character-input bidirectional LM that returns every layer's contextual representations.
+    """Bidirectional language model that returns every layer's contextual representations.
 
     Stateless by default: each call starts from zero states (or from ``state`` when given), so a
     sentence's vectors do not depend on its batch or on earlier calls. Set ``token_cache`` to a
-    :class:`TokenVectorCache` to skip the character encoder for tokens seen before (frozen use).
+    :class:`TokenVectorCache` to skip the token encoder for tokens seen before (frozen use).
 
-    Inputs: char_ids, state, add_sentence_markers
+    Inputs: char_ids, state, add_sentence_markers, word_ids
         - char_ids: (B, T, max_characters) int64, 0 for absent tokens (a prefix of each row is real).
         - state: optional initial LSTMState for these B rows.
         - add_sentence_markers: wrap each sentence in begin/end-of-sentence tokens (as the original
           did); outputs then have T + 2 positions.
+        - word_ids: (B, T) vocabulary ids, for models with word input.
     Outputs: BiLMOutput
     """
 
     def __init__(self, config: BiLMConfig) -> None:
         super().__init__()
         self.config = config
-        cnn, lstm = config.char_cnn, config.lstm
-        self.token_encoder = CharTokenEncoder(cnn.n_characters, cnn.embedding_dim, cnn.filters,
-                                              cnn.n_highway, lstm.projection_dim,
-                                              cnn.max_characters_per_token, cnn.activation)
+        lstm = config.lstm
+        self.token_encoder = TokenEncoder(config)
         # Layer l holds both directions: index 0 forward, 1 backward.
         self.layers = nn.ModuleList(
             ProjectedLSTM(lstm.projection_dim, lstm.dim, lstm.projection_dim, lstm.cell_clip,
                           lstm.proj_clip, directions=2)
             for _layer in range(lstm.n_layers))
-        markers = np.stack(sentence_boundary_ids(cnn.max_characters_per_token))
+        markers = np.stack(sentence_boundary_ids(config.max_characters))
         self.register_buffer("marker_ids", torch.from_numpy(markers), persistent=False)  # (2, C)
         self.token_cache: TokenVectorCache | None = None
 
     def zero_state(self, batch_size: int) -> LSTMState:
         lstm = self.config.lstm
-        weight = self.token_encoder.projection.weight
+        weight = self.layers[0].bias
         return LSTMState(weight.new_zeros(2, lstm.n_layers, batch_size, lstm.projection_dim),
                          weight.new_zeros(2, lstm.n_layers, batch_size, lstm.dim))
 
     def forward(self, char_ids: torch.Tensor, state: LSTMState | None = None,
-                add_sentence_markers: bool = True) -> BiLMOutput:
+                add_sentence_markers: bool = True, word_ids: torch.Tensor | None = None,
+                ) -> BiLMOutput:
         mask = (char_ids > 0).any(dim=-1)  # (B, T)
         if add_sentence_markers:
-            char_ids, mask = self._add_sentence_markers(char_ids, mask)
-        tokens = self.encode_tokens(char_ids, mask)  # (B, T, P)
-        if state is None:
-            state = self.zero_state(char_ids.shape[0])
+            char_ids, word_ids, mask = self._add_sentence_markers(char_ids, word_ids, mask)
+        tokens = self.encode_tokens(char_ids, mask, word_ids)  # (B, T, P)
         lengths = mask.sum(dim=1)
+        inputs = torch.stack([tokens, _reverse_within_length(tokens, lengths)])  # (2, B, T, P)
+        outputs, final = self.contextualize(inputs, lengths, state)
+        layers = [torch.cat([tokens, tokens], dim=-1)]
+        layers += [torch.cat([forward, _reverse_within_length(backward, lengths)], dim=-1)
+                   for forward, backward in outputs]
+        return BiLMOutput(torch.stack(layers), mask, final)
+
+    def language_model_states(self, char_ids: torch.Tensor, mask: torch.Tensor,
+                              word_ids: torch.Tensor | None = None, state: LSTMState | None = None,
+                              dropout: float = 0.0) -> tuple[torch.Tensor, LSTMState]:
+        """Top-layer states of both LMs for training, each direction reading its own stream.
+
+        Shapes: char_ids (2, B, T, C), mask (2, B, T), word_ids (2, B, T) with index 0 the forward
+        input and index 1 the backward input (already reversed, e.g. the original's reversed
+        stream) -> top outputs (2, B, T, P) and the final LSTMState. Both directions' rows must have
+        the same lengths. Dropout is applied to every LSTM layer's input and to the top output.
+        """
+        sides, batch, length, width = char_ids.shape
+        flat_words = None if word_ids is None else word_ids.reshape(sides * batch, length)
+        tokens = self.encode_tokens(char_ids.reshape(sides * batch, length, width),
+                                    mask.reshape(sides * batch, length), flat_words)
+        outputs, final = self.contextualize(tokens.view(sides, batch, length, -1), mask[0].sum(1),
+                                            state, dropout)
+        return F.dropout(outputs[-1], dropout, self.training), final
+
+    def contextualize(self, inputs: torch.Tensor, lengths: torch.Tensor,
+                      state: LSTMState | None = None, dropout: float = 0.0,
+                      ) -> tuple[list[torch.Tensor], LSTMState]:
+        """Run both LSTM stacks over their inputs.
+
+        Shapes: inputs (2, B, T, P) (index 1 already reversed within each row's length), lengths (B,)
+        -> one (2, B, T, P) output per layer (zero past each row's end), final LSTMState.
+        """
+        if state is None:
+            state = self.zero_state(inputs.shape[1])
         order = torch.argsort(lengths, descending=True, stable=True)
         restore = torch.argsort(order)
-        sorted_lengths = lengths[order]
-        batch_sizes = (sorted_lengths.unsqueeze(0) > torch.arange(mask.shape[1]).unsqueeze(1)
+        batch_sizes = (lengths[order].unsqueeze(0) > torch.arange(inputs.shape[2]).unsqueeze(1)
                        ).sum(dim=1).tolist()  # rows still running at each step
-        sorted_tokens = tokens[order]
-        reversed_tokens = _reverse_within_length(sorted_tokens, sorted_lengths)
-        inputs = torch.stack([sorted_tokens, reversed_tokens])  # (2, B, T, P): both directions
+        inputs = inputs[:, order]
         h, c = state.h[:, :, order], state.c[:, :, order]
-        layers, final_h, final_c = [torch.cat([sorted_tokens, sorted_tokens], dim=-1)], [], []
+        outputs, final_h, final_c = [], [], []
         for index, layer in enumerate(self.layers):
-            outputs, (h_n, c_n) = layer(inputs, batch_sizes, (h[:, index], c[:, index]))
+            output, (h_n, c_n) = layer(F.dropout(inputs, dropout, self.training), batch_sizes,
+                                       (h[:, index], c[:, index]))
             if self.config.lstm.use_skip_connections and index > 0:
-                outputs = outputs + inputs
-            forward, backward = outputs
-            layers.append(torch.cat([forward, _reverse_within_length(backward, sorted_lengths)], -1))
+                output = output + inputs
+            outputs.append(output[:, restore])
             final_h.append(h_n)
             final_c.append(c_n)
-            inputs = outputs
+            inputs = output
         final = LSTMState(torch.stack(final_h, 1)[:, :, restore], torch.stack(final_c, 1)[:, :, restore])
-        return BiLMOutput(torch.stack(layers)[:, restore], mask, final)
+        return outputs, final
 
-    def encode_tokens(self, char_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def encode_tokens(self, char_ids: torch.Tensor, mask: torch.Tensor,
+                      word_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Layer-0 vectors, computed once per distinct token: (B, T, C), (B, T) -> (B, T, P)."""
-        distinct, positions = torch.unique(char_ids[mask], dim=0, return_inverse=True)
+        features = char_ids[mask]  # (N, C), or (N, C + 1) with the word id last
+        if self.token_encoder.uses_words:
+            features = torch.cat([features, word_ids[mask].unsqueeze(-1)], dim=-1)
+        distinct, positions = torch.unique(features, dim=0, return_inverse=True)
+        width = char_ids.shape[-1]
         encoder = self.token_encoder
+
+        def encode(rows: torch.Tensor) -> torch.Tensor:
+            return encoder(rows[:, :width], rows[:, width] if encoder.uses_words else None)
+
         if self.token_cache is not None and self.token_cache.usable_for(encoder):
-            vectors = self.token_cache.lookup(encoder, distinct, encoder)
+            vectors = self.token_cache.lookup(encoder, distinct, encode)
         else:
-            vectors = encoder(distinct)
+            vectors = encode(distinct)
         tokens = vectors.new_zeros(*mask.shape, vectors.shape[-1])
         tokens[mask] = vectors[positions]
         return tokens
 
-    def _add_sentence_markers(self, char_ids: torch.Tensor, mask: torch.Tensor,
-                              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, T, C), (B, T) -> (B, T + 2, C), (B, T + 2): begin first, end right after each row."""
+    def _add_sentence_markers(self, char_ids: torch.Tensor, word_ids: torch.Tensor | None,
+                              mask: torch.Tensor):
+        """(B, T, C), (B, T), (B, T) -> (B, T + 2, ...): begin first, end right after each row."""
         batch, length, _ = char_ids.shape
         lengths = mask.sum(dim=1)
+        rows, ends = torch.arange(batch), lengths + 1
         marked = char_ids.new_zeros(batch, length + 2, char_ids.shape[2])
         marked[:, 1: length + 1] = char_ids
         marked[:, 0] = self.marker_ids[0]
-        marked[torch.arange(batch), lengths + 1] = self.marker_ids[1]
-        return marked, torch.arange(length + 2).unsqueeze(0) < (lengths + 2).unsqueeze(1)
+        marked[rows, ends] = self.marker_ids[1]
+        if word_ids is not None:
+            words = self.config.word_embedding
+            marked_words = word_ids.new_zeros(batch, length + 2)
+            marked_words[:, 1: length + 1] = word_ids
+            marked_words[:, 0] = words.bos_id
+            marked_words[rows, ends] = words.eos_id
+            word_ids = marked_words
+        return marked, word_ids, torch.arange(length + 2).unsqueeze(0) < (lengths + 2).unsqueeze(1)
 
 
 def _reverse_within_length(tensor: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

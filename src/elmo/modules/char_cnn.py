@@ -118,29 +118,3 @@ class Highway(nn.Module):
             gate = torch.sigmoid(carry)
             inputs = gate * torch.relu(transform) + (1.0 - gate) * inputs
         return inputs
-
-
-class CharTokenEncoder(nn.Module):
-    """Context-free token vectors from characters: CNN, highway layers, linear projection.
-
-    Shape:
-        - Input: (N, max_characters) character ids.
-        - Output: (N, output_dim).
-    """
-
-    def __init__(self, n_characters: int, embedding_dim: int, filters: tuple[tuple[int, int], ...],
-                 n_highway: int, output_dim: int, max_characters: int = 50,
-                 activation: str = "relu") -> None:
-        super().__init__()
-        self.cnn = CharacterCNN(n_characters, embedding_dim, filters, max_characters, activation)
-        self.highway = Highway(self.cnn.output_dim, n_highway)
-        self.projection = nn.Linear(self.cnn.output_dim, output_dim)
-        self.max_characters = max_characters
-
-    @property
-    def output_dim(self) -> int:
-        return self.projection.out_features
-
-    def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
-        return self.projection(self.highway(self.cnn(char_ids)))
-

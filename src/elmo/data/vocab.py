@@ -1,0 +1,152 @@
+"""The word vocabulary of biLM pretraining: the tokens whose next-token probabilities the softmax gives.
+
+The file format is the original one: one token per line, in id order, with the sentence markers
+``<S>``, ``</S>`` and the unknown-word token ``<UNK>`` among them (by convention the first three). A
+line may also carry a count after the token (``the 51234``); only the token is read.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from elmo.data.chars import BOS_TOKEN, EOS_TOKEN
+from elmo.data.corpus import iter_lines
+from elmo.errors import InputError
+
+UNK_TOKEN = "<UNK>"
+SPECIAL_TOKENS = (BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)
+
+
+class Vocabulary:
+    """Tokens in id order, with lookups both ways; unknown tokens map to the ``<UNK>`` id.
+
+    Args:
+        tokens: the tokens, token ``i`` having id ``i``. They must include ``<S>``, ``</S>`` and
+            ``<UNK>``, contain no duplicate, and be non-empty strings without whitespace.
+        source: where the tokens come from (a file), to name line numbers in error messages.
+    Raises:
+        InputError: naming the offending token and its id (or line), or the missing specials.
+    """
+
+    def __init__(self, tokens: Sequence[str], *, source: str | Path | None = None) -> None:
+        self.tokens: list[str] = list(tokens)
+        self._ids: dict[str, int] = {}
+        for index, token in enumerate(self.tokens):
+            where = f"{source}: line {index + 1}" if source is not None else f"token id {index}"
+            if not isinstance(token, str) or not token or any(char.isspace() for char in token):
+                raise InputError(f"{where}: {token!r} is not a token (tokens are non-empty and "
+                                 f"contain no whitespace)")
+            if token in self._ids:
+                first = self._ids[token] + 1 if source is not None else self._ids[token]
+                raise InputError(f"{where}: duplicate token {token!r} (first at "
+                                 f"{'line' if source is not None else 'id'} {first})")
+            self._ids[token] = index
+        missing = [token for token in SPECIAL_TOKENS if token not in self._ids]
+        if missing:
+            raise InputError(f"{source or 'the vocabulary'} lacks the special token(s) "
+                             f"{', '.join(missing)}; a biLM vocabulary must contain "
+                             f"{', '.join(SPECIAL_TOKENS)}")
+        self.bos_id, self.eos_id, self.unk_id = (self._ids[token] for token in SPECIAL_TOKENS)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._ids
+
+    def id_of(self, token: str) -> int:
+        """The id of ``token``, or ``unk_id`` if it is not in the vocabulary."""
+        return self._ids.get(token, self.unk_id)
+
+    def encode(self, tokens: Sequence[str]) -> np.ndarray:
+        """Ids of a token list: int64 array of shape (len(tokens),), unknown tokens as ``unk_id``."""
+        get, unk = self._ids.get, self.unk_id
+        return np.fromiter((get(token, unk) for token in tokens), dtype=np.int64, count=len(tokens))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Vocabulary:
+        """Read a vocabulary file: one token per line, optionally followed by whitespace and a count.
+
+        Raises:
+            InputError: a missing file, a blank line, a line that is not ``token [count]``, or
+                an invalid vocabulary (see the class); each names the file and line.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"vocabulary file not found: {path}")
+        tokens = []
+        for number, line in enumerate(iter_lines(path), 1):
+            fields = line.split()
+            if not fields:
+                raise InputError(f"{path}: line {number} is blank; a vocabulary file has one token "
+                                 f"per line")
+            if len(fields) > 2 or (len(fields) == 2 and not fields[1].isdigit()):
+                raise InputError(f"{path}: line {number} is {line!r}, not a token optionally "
+                                 f"followed by its count")
+            tokens.append(fields[0])
+        return cls(tokens, source=path)
+
+    def save(self, path: str | Path) -> None:
+        """Write one token per line, in id order, replacing ``path`` atomically."""
+        path = Path(path)
+        descriptor, temporary = tempfile.mkstemp(dir=path.absolute().parent,
+                                                 prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
+                file.writelines(token + "\n" for token in self.tokens)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def count_tokens(paths: Iterable[str | Path], progress: bool = True) -> Counter:
+    """How often each whitespace token occurs in the files, read line by line (``<S>`` included)."""
+    counts: Counter = Counter()
+    with tqdm(unit=" lines", unit_scale=True, disable=not progress, dynamic_ncols=True) as bar:
+        for path in paths:
+            bar.set_description(Path(path).name)
+            pending = 0
+            for line in iter_lines(Path(path)):
+                counts.update(line.split())
+                pending += 1
+                if pending == 10_000:
+                    bar.update(pending)
+                    pending = 0
+            bar.update(pending)
+    return counts
+
+
+def build_vocabulary(counts: Mapping[str, int], min_count: int = 1,
+                     max_size: int | None = None) -> Vocabulary:
+    """The vocabulary of a corpus from its token counts.
+
+    ``<S>``, ``</S>``, ``<UNK>`` come first (ids 0, 1, 2), then the tokens seen at least
+    ``min_count`` times, most frequent first, ties in string order; ``max_size`` caps the total,
+    specials included. Specials in ``counts`` are not repeated.
+
+    Raises:
+        InputError: ``min_count < 1``, ``max_size < 4``, or no token besides the specials.
+    """
+    if min_count < 1:
+        raise InputError(f"min_count must be at least 1, found {min_count}")
+    if max_size is not None and max_size < len(SPECIAL_TOKENS) + 1:
+        raise InputError(f"max_size must be at least {len(SPECIAL_TOKENS) + 1} (the special tokens "
+                         f"and one word), found {max_size}")
+    words = sorted(((token, count) for token, count in counts.items()
+                    if token not in SPECIAL_TOKENS), key=lambda item: (-item[1], item[0]))
+    if not words:
+        raise InputError("the corpus is empty: it has no token besides the special tokens")
+    kept = [token for token, count in words if count >= min_count]
+    if not kept:
+        raise InputError(f"min_count {min_count} is too high: the most frequent token occurs "
+                         f"{words[0][1]} times")
+    if max_size is not None:
+        kept = kept[:max_size - len(SPECIAL_TOKENS)]
+    return Vocabulary([*SPECIAL_TOKENS, *kept])

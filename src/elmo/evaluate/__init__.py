@@ -1,0 +1,1 @@
+"""Recipes that measure models: held-out perplexity."""

@@ -1,0 +1,46 @@
+"""Exact held-out perplexity of both language models, with the full softmax distribution."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from elmo.data.batching import evaluation_batches
+from elmo.data.vocab import Vocabulary
+from elmo.modules.language_model import BidirectionalLM
+
+
+@dataclass(frozen=True)
+class Perplexity:
+    """Per-direction perplexities; ``average`` is exp of the mean of the two per-token losses."""
+
+    forward: float
+    backward: float
+    average: float
+    tokens: int  # predictions per direction (words and end-of-sentence markers)
+
+
+def perplexity(model: BidirectionalLM, vocab: Vocabulary, shards: Sequence[Path], batch_size: int = 32,
+               unroll_steps: int = 20, progress: bool = True) -> Perplexity:
+    """Every token of the held-out text predicted once per direction, LSTM states carried across
+    windows as in training; out-of-vocabulary targets count as ``<UNK>``."""
+    model.eval()
+    losses, tokens, state = [0.0, 0.0], 0, None
+    with torch.inference_mode():
+        for batch in tqdm(evaluation_batches(shards, vocab, batch_size, unroll_steps), unit="batch",
+                          disable=not progress, desc="perplexity"):
+            arrays = [torch.from_numpy(a) for a in (batch.char_ids, batch.word_ids, batch.targets)]
+            mask = torch.from_numpy(batch.mask)
+            output = model(arrays[0].long(), arrays[1], arrays[2], mask, state, exact=True)
+            losses[0] += float(output.forward_loss)
+            losses[1] += float(output.backward_loss)
+            tokens += output.n_tokens
+            state = output.state
+    if tokens == 0:
+        raise ValueError("the held-out text has no tokens")
+    forward, backward = (loss / tokens for loss in losses)
+    return Perplexity(math.exp(forward), math.exp(backward), math.exp((forward + backward) / 2), tokens)

@@ -1,0 +1,1 @@
+"""Recipes that pretrain or continue training a biLM."""

@@ -1,0 +1,224 @@
+"""``elmo train`` configuration: a TOML file validated into typed sections.
+
+Example (every key but ``data.train``, ``data.vocab`` and ``training.output_dir`` has a default;
+``[model]`` uses the original options.json layout)::
+
+    [model.char_cnn]
+    activation = "relu"
+    embedding = {dim = 16}
+    filters = [[1, 32], [2, 32], [3, 64], [4, 128]]
+    n_highway = 1
+    [model.lstm]
+    dim = 512
+    projection_dim = 128
+    n_layers = 2
+    cell_clip = 3.0
+    proj_clip = 3.0
+    use_skip_connections = true
+
+    [data]
+    train = ["corpus/train-*.txt"]
+    vocab = "vocab.txt"
+
+    [training]
+    output_dir = "runs/small"
+    max_steps = 10000
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from elmo.config import BiLMConfig
+from elmo.errors import ConfigError
+
+TOKEN_ENCODERS = ("char", "word", "both")
+BATCHINGS = ("windows", "sentences")
+SOFTMAXES = ("full", "sampled", "adaptive")
+OPTIMIZERS = ("adagrad", "adam", "adamw")
+SCHEDULES = ("constant", "linear", "cosine")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the text is and how it is cut into batches."""
+
+    train: tuple[str, ...]  # shard globs, one whitespace-tokenized sentence per line
+    vocab: str  # the softmax vocabulary (original format: <S>, </S>, <UNK>, then by frequency)
+    heldout: tuple[str, ...] = ()  # shards for exact perplexity at each checkpoint (optional)
+    batching: str = "windows"  # "windows" (original) or "sentences"
+    unroll_steps: int = 20  # window length (windows batching)
+    batch_size: int = 128  # rows per process
+    max_sentence_length: int = 100  # sentences batching: longer sentences are split
+    shuffle: bool = True
+
+
+@dataclass(frozen=True)
+class SoftmaxConfig:
+    type: str = "sampled"  # "full", "sampled" or "adaptive"
+    n_samples: int = 8192  # sampled: log-uniform draws per step
+    cutoffs: tuple[int, ...] = ()  # adaptive: cluster boundaries (default: 2%, 10%, 40% of V)
+    div_value: float = 4.0  # adaptive
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    name: str = "adagrad"  # the original: Adagrad, lr 0.2, initial accumulator 1.0
+    lr: float = 0.2
+    initial_accumulator_value: float = 1.0  # adagrad
+    betas: tuple[float, float] = (0.9, 0.999)  # adam, adamw
+    weight_decay: float = 0.0
+    clip_norm: float = 10.0  # global gradient norm; 0 disables
+    schedule: str = "constant"  # "constant", "linear" or "cosine" decay to 0 at max_steps
+    warmup_steps: int = 0
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    output_dir: str
+    max_steps: int | None = None  # one of max_steps / epochs
+    epochs: float | None = None  # passes over the training tokens (counted once at start)
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    seed: int = 0
+    dropout: float = 0.1
+    bf16: bool = False  # autocast to bfloat16 for the matrix products
+    init_from: str | None = None  # a model to continue training (native folder or original files)
+    token_encoder: str = "char"  # "char", "word" or "both" (word vector fused with the char CNN)
+    word_dim: int = 0  # width of the word vectors for "both" ("word" uses projection_dim)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: dict[str, Any] | None  # original options layout; None when continuing from init_from
+    data: DataConfig
+    softmax: SoftmaxConfig = field(default_factory=SoftmaxConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(output_dir="runs"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def read_train_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Read, validate and resolve a TOML config; relative paths are taken from the file's folder.
+
+    ``overrides`` maps "section.key" to a value (e.g. from the command line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    for dotted, value in (overrides or {}).items():
+        section, key = dotted.split(".", 1)
+        raw.setdefault(section, {})[key] = value
+    return parse_train_config(raw, str(path), base=path.parent)
+
+
+def parse_train_config(raw: dict[str, Any], source: str = "config", base: Path = Path(".")) -> TrainConfig:
+    _reject_unknown(raw, ("model", "data", "softmax", "optimizer", "training"), source)
+    if "data" not in raw:
+        raise ConfigError(f"{source}: missing section [data]")
+    data = _section(DataConfig, raw["data"], f"{source}: [data]")
+    training = _section(TrainingConfig, raw.get("training", {}), f"{source}: [training]")
+    resolve = lambda p: str(Path(p) if Path(p).is_absolute() else base / p)  # noqa: E731
+    data = dataclasses.replace(data, train=tuple(map(resolve, data.train)), vocab=resolve(data.vocab),
+                               heldout=tuple(map(resolve, data.heldout)))
+    training = dataclasses.replace(
+        training, output_dir=resolve(training.output_dir),
+        init_from=None if training.init_from is None else resolve(training.init_from))
+    config = TrainConfig(raw.get("model"), data,
+                         _section(SoftmaxConfig, raw.get("softmax", {}), f"{source}: [softmax]"),
+                         _section(OptimizerConfig, raw.get("optimizer", {}), f"{source}: [optimizer]"),
+                         training)
+    _check_values(config, source)
+    return config
+
+
+def _check_values(config: TrainConfig, source: str) -> None:
+    checks = [
+        (config.data.batching in BATCHINGS, f"[data] batching must be one of {BATCHINGS}"),
+        (config.softmax.type in SOFTMAXES, f"[softmax] type must be one of {SOFTMAXES}"),
+        (config.optimizer.name in OPTIMIZERS, f"[optimizer] name must be one of {OPTIMIZERS}"),
+        (config.optimizer.schedule in SCHEDULES, f"[optimizer] schedule must be one of {SCHEDULES}"),
+        (config.training.token_encoder in TOKEN_ENCODERS,
+         f"[training] token_encoder must be one of {TOKEN_ENCODERS}"),
+        (config.training.token_encoder != "both" or config.training.word_dim > 0,
+         "[training] token_encoder 'both' needs word_dim > 0"),
+        ((config.training.max_steps is None) != (config.training.epochs is None),
+         "[training] give exactly one of max_steps and epochs"),
+        (config.model is not None or config.training.init_from is not None,
+         "give a [model] section, or [training] init_from to continue training a model"),
+        (config.model is None or config.training.init_from is None,
+         "give either a [model] section or [training] init_from, not both (the model's own "
+         "options are used when continuing)"),
+        (0.0 <= config.training.dropout < 1.0, "[training] dropout must be in [0, 1)"),
+        (all(v > 0 for v in (config.data.unroll_steps, config.data.batch_size,
+                             config.data.max_sentence_length, config.softmax.n_samples,
+                             config.training.checkpoint_every, config.training.log_every,
+                             config.training.keep_checkpoints)),
+         "sizes, counts and intervals must be positive"),
+        (config.optimizer.lr > 0, "[optimizer] lr must be positive"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(f"{source}: {message}")
+    if config.model is not None:
+        BiLMConfig.from_options(config.model, f"{source}: [model]")
+
+
+def _reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:
+    for key in section:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
+            raise ConfigError(f"{source}: unknown key '{key}'{hint}")
+
+
+def _section(cls, section: Any, source: str):
+    """Build dataclass ``cls`` from a TOML table, checking names and types."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: expected a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _reject_unknown(section, tuple(fields), source)
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, f in fields.items():
+        if name not in section:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"{source}: missing '{name}'")
+            continue
+        values[name] = _typed(section[name], hints[name], f"{source}: '{name}'")
+    return cls(**values)
+
+
+def _typed(value: Any, hint: Any, source: str) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+        if value is None and type(None) in args:
+            return None
+        return _typed(value, next(a for a in args if a is not type(None)), source)
+    if origin is tuple:
+        if isinstance(value, str) and args[0] is str:
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{source} must be a list, found {value!r}")
+        item_types = args[:-1] if args[-1] is Ellipsis else args
+        if args[-1] is not Ellipsis and len(value) != len(args):
+            raise ConfigError(f"{source} must have {len(args)} items, found {value!r}")
+        return tuple(_typed(v, item_types[0] if args[-1] is Ellipsis else item_types[i], source)
+                     for i, v in enumerate(value))
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise ConfigError(f"{source} must be {hint.__name__}, found {value!r}")
+    return value

@@ -1,0 +1,281 @@
+"""``elmo train``: pretrain or continue training a biLM, on one process or many (torchrun + DDP).
+
+The loop is flat on purpose: build the model, the data and the optimizer, restore the latest
+checkpoint if there is one, then step until ``max_steps``, logging and checkpointing as it goes.
+Each process reads its own shards (``shards[rank::world_size]``); a run on W processes with
+``batch_size`` rows each computes what one process with W groups of rows would compute.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from elmo.config import BiLMConfig
+from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
+from elmo.data.corpus import expand_shards, iter_sentences
+from elmo.data.vocab import Vocabulary
+from elmo.errors import ConfigError
+from elmo.evaluate.perplexity import perplexity
+from elmo.interop.native import is_native_folder, load_native, save_native
+from elmo.loading import load_bilm_model
+from elmo.modules.bilm import BiLM, LSTMState
+from elmo.modules.language_model import BidirectionalLM
+from elmo.modules.softmax import SampledSoftmax, build_softmax
+from elmo.train.checkpoint import Checkpoints
+from elmo.train.config import TrainConfig
+from elmo.train.distributed import Context, finish, initialise
+
+# tokens_per_s: corpus tokens per second on one process (each is read by both directions).
+LOG_COLUMNS = ("step", "tokens", "tokens_per_s", "loss", "forward_ppl", "backward_ppl", "lr",
+               "grad_norm", "heldout_forward_ppl", "heldout_backward_ppl", "heldout_ppl")
+
+
+def model_options(config: TrainConfig, vocab: Vocabulary) -> dict[str, Any]:
+    """The [model] options with the word-embedding section the token encoder needs."""
+    options = dict(config.model)
+    encoder = config.training.token_encoder
+    if encoder == "char":
+        return options
+    if encoder == "word":
+        if "char_cnn" in options:
+            raise ConfigError("token_encoder is 'word' but [model] has a char_cnn section: remove it")
+        dim = options["lstm"]["projection_dim"]
+    else:
+        dim = config.training.word_dim
+    options["word_embedding"] = {"vocab_size": len(vocab), "dim": dim, "bos_id": vocab.bos_id,
+                                 "eos_id": vocab.eos_id}
+    return options
+
+
+def build_model(config: TrainConfig, vocab: Vocabulary) -> BidirectionalLM:
+    """A fresh model from [model], or the model named by ``init_from`` (continued training)."""
+    projection_dim = lambda bilm: bilm.config.lstm.projection_dim  # noqa: E731
+    softmax = config.softmax
+    source = config.training.init_from
+    if source is None:
+        bilm = BiLM(BiLMConfig.from_options(model_options(config, vocab), "[model]"))
+        head = build_softmax(softmax.type, projection_dim(bilm), len(vocab), softmax.n_samples,
+                             softmax.cutoffs, softmax.div_value)
+        return BidirectionalLM(bilm, head, config.training.dropout)
+    if is_native_folder(source):
+        model, tokens, saved = load_native(source)
+        if tokens != vocab.tokens:
+            raise ConfigError(f"[data] vocab differs from the vocabulary of {source}; continue "
+                              f"training with the model's own vocabulary ({source}/vocab.txt)")
+        if saved["softmax"]["kind"] != softmax.type:  # same weights, another training head
+            fresh = build_softmax(softmax.type, projection_dim(model.bilm), len(vocab),
+                                  softmax.n_samples, softmax.cutoffs, softmax.div_value)
+            if hasattr(fresh, "weight") and hasattr(model.softmax, "weight"):
+                fresh.load_state_dict(model.softmax.state_dict())
+            model.softmax = fresh
+        model.dropout = config.training.dropout
+        return model.train()
+    bilm, _, _ = load_bilm_model(source)  # original format: no softmax stored, start a new one
+    if bilm.token_encoder.uses_words:
+        raise ConfigError(f"{source}: continue word-input models from their native folder")
+    head = build_softmax(softmax.type, projection_dim(bilm), len(vocab), softmax.n_samples,
+                         softmax.cutoffs, softmax.div_value)
+    return BidirectionalLM(bilm, head, config.training.dropout).train()
+
+
+def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context):
+    data = config.data
+    shards = expand_shards(data.train)
+    groups = {"groups": (context.rank,), "n_groups": context.world_size}
+    if data.batching == "windows":
+        return WindowBatcher(shards, vocab, data.batch_size, data.unroll_steps,
+                             seed=config.training.seed, shuffle=data.shuffle, **groups)
+    return SentenceBatcher(shards, vocab, data.batch_size, seed=config.training.seed,
+                           shuffle=data.shuffle, max_length=data.max_sentence_length, **groups)
+
+
+def total_steps(config: TrainConfig, context: Context) -> int:
+    """``max_steps``, or ``epochs`` passes over the training tokens (each with its </S>)."""
+    if config.training.max_steps is not None:
+        return config.training.max_steps
+    tokens = sum(len(sentence) + 1 for sentence in iter_sentences(expand_shards(config.data.train)))
+    per_step = context.world_size * config.data.batch_size * (
+        config.data.unroll_steps if config.data.batching == "windows" else config.data.max_sentence_length / 2)
+    return max(1, math.ceil(config.training.epochs * tokens / per_step))
+
+
+def make_optimizer(config: TrainConfig, model: torch.nn.Module, steps: int):
+    opt = config.optimizer
+    if opt.name == "adagrad":
+        optimizer = torch.optim.Adagrad(model.parameters(), lr=opt.lr, weight_decay=opt.weight_decay,
+                                        initial_accumulator_value=opt.initial_accumulator_value)
+    else:
+        cls = torch.optim.Adam if opt.name == "adam" else torch.optim.AdamW
+        optimizer = cls(model.parameters(), lr=opt.lr, betas=opt.betas, weight_decay=opt.weight_decay)
+
+    def factor(step: int) -> float:
+        if step < opt.warmup_steps:
+            return (step + 1) / opt.warmup_steps
+        progress = min(1.0, (step - opt.warmup_steps) / max(1, steps - opt.warmup_steps))
+        if opt.schedule == "linear":
+            return 1.0 - progress
+        if opt.schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def to_tensors(batch: LMBatch, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """char_ids (2, B, T, C), word_ids (2, B, T), targets (2, B, T), mask (2, B, T)."""
+    return tuple(torch.from_numpy(array).to(device, torch.long if array.dtype != bool else torch.bool)
+                 for array in (batch.char_ids, batch.word_ids, batch.targets, batch.mask))
+
+
+def train(config: TrainConfig, progress: bool = True) -> Path:
+    """Run (or resume) training; returns the folder of the final model."""
+    context = initialise()
+    try:
+        return _train(config, context, progress)
+    finally:
+        finish(context)
+
+
+def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
+    output_dir = Path(config.training.output_dir)
+    torch.manual_seed(config.training.seed)
+    vocab = Vocabulary.load(config.data.vocab)
+    model = build_model(config, vocab).to(context.device)
+    steps = total_steps(config, context)
+    batcher = make_batcher(config, vocab, context)
+    optimizer, scheduler = make_optimizer(config, model, steps)
+    config_dict = config.to_dict()
+    checkpoints = Checkpoints(output_dir, config.training.keep_checkpoints)
+    step, state = 0, None
+    latest = checkpoints.latest()
+    if latest is not None:
+        shared, own = checkpoints.load(latest, context, config_dict)
+        model.load_state_dict(shared["model"])
+        optimizer.load_state_dict(shared["optimizer"])
+        scheduler.load_state_dict(shared["scheduler"])
+        batcher.load_state_dict(own["batcher"])
+        torch.set_rng_state(own["torch_rng"])
+        if isinstance(model.softmax, SampledSoftmax):
+            model.softmax.generator.set_state(own["sampler_rng"])
+        state = None if own["lstm_state"] is None else LSTMState(*own["lstm_state"])
+        step = shared["step"]
+    elif isinstance(model.softmax, SampledSoftmax):
+        model.softmax.generator.manual_seed(config.training.seed)
+    if context.is_main:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    runner = DistributedDataParallel(model) if context.distributed else model
+    autocast = torch.autocast(context.device.type, dtype=torch.bfloat16, enabled=config.training.bf16)
+    log = _Log(output_dir / "log.csv", context.is_main, resumed=step > 0)
+    bar = tqdm(total=steps, initial=step, unit="step", disable=not (progress and context.is_main),
+               dynamic_ncols=True)
+    carry = config.data.batching == "windows"
+    window = _Window()
+    model.train()
+    with bar:
+        while step < steps:
+            char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
+            with autocast:
+                output = runner(char_ids, word_ids, targets, mask, state)
+            loss = (output.forward_loss + output.backward_loss) / (2 * output.n_tokens)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            clip = config.optimizer.clip_norm
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clip > 0 else float("inf"))
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            state = LSTMState(output.state.h.detach(), output.state.c.detach()) if carry else None
+            window.add(output, norm)
+            bar.update(1)
+            if step % config.training.log_every == 0 or step == steps:
+                row = window.row(step, optimizer.param_groups[0]["lr"])
+                bar.set_postfix(loss=f"{row['loss']:.3f}", ppl=f"{row['forward_ppl']:.1f}/"
+                                f"{row['backward_ppl']:.1f}", tok_s=f"{row['tokens_per_s']:.0f}")
+                log.write(row)
+            if step % config.training.checkpoint_every == 0 or step == steps:
+                shared = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                          "scheduler": scheduler.state_dict(), "step": step, "config": config_dict}
+                own = {"batcher": batcher.state_dict(), "torch_rng": torch.get_rng_state(),
+                       "sampler_rng": model.softmax.generator.get_state()
+                       if isinstance(model.softmax, SampledSoftmax) else None,
+                       "lstm_state": None if state is None else (state.h, state.c)}
+                checkpoints.save(context, step, shared, own)
+                if config.data.heldout and context.is_main:
+                    log.write_heldout(step, _heldout(model, vocab, config))
+                    model.train()
+    final = output_dir / "model"
+    if context.is_main:
+        softmax = {"kind": config.softmax.type, "n_samples": config.softmax.n_samples,
+                   "cutoffs": list(config.softmax.cutoffs), "div_value": config.softmax.div_value}
+        save_native(final, model, vocab.tokens, softmax,
+                    {"steps": step, "train": list(config.data.train), "world_size": context.world_size})
+    context.barrier()
+    return final
+
+
+def _heldout(model: BidirectionalLM, vocab: Vocabulary, config: TrainConfig) -> dict[str, float]:
+    result = perplexity(model, vocab, expand_shards(config.data.heldout), config.data.batch_size,
+                        config.data.unroll_steps, progress=False)
+    return {"heldout_forward_ppl": result.forward, "heldout_backward_ppl": result.backward,
+            "heldout_ppl": result.average}
+
+
+class _Window:
+    """Sums since the last log line: losses, tokens and time, for rates and perplexities."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.forward = self.backward = self.norm = 0.0
+        self.tokens = self.steps = 0
+        self.started = time.perf_counter()
+
+    def add(self, output, norm: torch.Tensor) -> None:
+        self.forward += float(output.forward_loss.detach())
+        self.backward += float(output.backward_loss.detach())
+        self.tokens += output.n_tokens
+        self.norm += float(norm)
+        self.steps += 1
+
+    def row(self, step: int, lr: float) -> dict[str, float]:
+        seconds = time.perf_counter() - self.started
+        tokens = max(self.tokens, 1)
+        row = {"step": step, "tokens": self.tokens, "tokens_per_s": self.tokens / seconds,
+               "loss": (self.forward + self.backward) / (2 * tokens),
+               "forward_ppl": math.exp(min(self.forward / tokens, 50.0)),
+               "backward_ppl": math.exp(min(self.backward / tokens, 50.0)), "lr": lr,
+               "grad_norm": self.norm / max(self.steps, 1)}
+        self.reset()
+        return row
+
+
+class _Log:
+    """CSV log (rank 0): one row per log interval, held-out perplexities at checkpoints."""
+
+    def __init__(self, path: Path, enabled: bool, resumed: bool) -> None:
+        self.path, self.enabled = path, enabled
+        if enabled and not (resumed and path.is_file()):
+            with path.open("w", newline="") as handle:
+                csv.writer(handle).writerow(LOG_COLUMNS)
+
+    def write(self, row: dict[str, float]) -> None:
+        if self.enabled:
+            with self.path.open("a", newline="") as handle:
+                csv.writer(handle).writerow([_format(row.get(column)) for column in LOG_COLUMNS])
+
+    def write_heldout(self, step: int, values: dict[str, float]) -> None:
+        self.write({"step": step, **values})
+
+
+def _format(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
