@@ -4,7 +4,6 @@ import shutil
 import h5py
 import numpy as np
 import pytest
-import torch
 
 import elmo
 from elmo import ConfigError, ModelFileError

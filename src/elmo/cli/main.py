@@ -10,7 +10,7 @@ from elmo.config import read_options
 from elmo.embed.model import LONG_SENTENCE_POLICIES
 from elmo.embed.pipeline import EmbedSummary, check_paths, embed_file
 from elmo.embed.writers import FORMATS, partial_folder
-from elmo.errors import ElmoError
+from elmo.errors import ElmoError, ModelFileError
 from elmo.loading import DEFAULT_MODEL, bundled_models, resolve_model_files
 
 TOKENIZER_CHOICES = ("whitespace", "jieba", "chars")
@@ -216,3 +216,81 @@ def vocab(corpus: tuple[str, ...], output_file: Path, min_count: int, max_size: 
         click.echo(f"vocabulary of {len(vocabulary):,} tokens from {len(counts):,} types and "
                    f"{total:,} tokens in {len(shards):,} files; it covers "
                    f"{100 * covered / total:.2f}% of the corpus tokens -> {output_file}", err=True)
+
+
+@main.command()
+@click.argument("config_file", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option("--max-steps", type=click.IntRange(min=1), help="Override [training] max_steps.")
+@click.option("--output-dir", type=click.Path(path_type=Path), help="Override [training] output_dir.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def train(ctx: click.Context, config_file: Path, max_steps: int | None, output_dir: Path | None,
+          quiet: bool) -> None:
+    """Pretrain (or continue training) a biLM as CONFIG (a TOML file) describes.
+
+    Checkpoints go to OUTPUT_DIR/checkpoints every checkpoint_every steps and at the end; running
+    the same command again resumes from the latest one exactly (model, optimizer, data position,
+    random state). The trained model is written to OUTPUT_DIR/model, usable wherever a model is
+    accepted (elmo embed --model, elmo.load). For several processes or machines, launch with
+    torchrun, e.g. `torchrun --nproc_per_node 4 -m elmo.cli.main train CONFIG`.
+    """
+    from elmo.train.config import read_train_config
+    from elmo.train.trainer import train as run_training
+
+    overrides = {}
+    if max_steps is not None:
+        overrides.update({"training.max_steps": max_steps, "training.epochs": None})
+    if output_dir is not None:
+        overrides["training.output_dir"] = str(output_dir.resolve())
+    config = read_train_config(config_file, overrides)
+    try:
+        final = run_training(config, progress=not quiet)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: the latest checkpoint in {config.training.output_dir}/checkpoints "
+                   "is kept; run the same command again to resume from it", err=True)
+        ctx.exit(130)
+    click.echo(f"trained model -> {final}", err=True)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.argument("data", nargs=-1, required=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--unroll-steps", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_steps: int,
+               quiet: bool) -> None:
+    """Exact perplexity of MODEL's forward and backward LMs on DATA (files or globs, one
+    whitespace-tokenized sentence per line), with the full softmax; the average is exp of the mean
+    of the two per-token losses. MODEL is a folder written by `elmo train` (the original HDF5
+    format does not store the softmax)."""
+    from elmo.data.corpus import expand_shards
+    from elmo.data.vocab import Vocabulary
+    from elmo.evaluate.perplexity import perplexity as measure
+    from elmo.interop.native import is_native_folder, load_native
+
+    if not is_native_folder(model_path):
+        raise ModelFileError(f"{model_path} is not a model folder written by `elmo train`; the "
+                             "original HDF5 format has no softmax, so its perplexity is undefined")
+    model, tokens, _ = load_native(model_path)
+    result = measure(model, Vocabulary(tokens), expand_shards(data), batch_size, unroll_steps,
+                     progress=not quiet)
+    click.echo(f"forward {result.forward:.2f}  backward {result.backward:.2f}  "
+               f"average {result.average:.2f}  ({result.tokens:,} tokens per direction)")
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.argument("output_dir", metavar="OUTPUT_DIR", type=click.Path(path_type=Path))
+def export(model_path: Path, output_dir: Path) -> None:
+    """Write MODEL (a folder written by `elmo train`, or any model elmo loads) as options.json +
+    weights.hdf5 in the original bilm-tf layout, readable by tools that load that format."""
+    from elmo.interop.bilm_tf import save_model
+
+    bilm, _, _ = elmo.load_bilm_model(model_path)
+    options_file, weight_file = save_model(bilm, output_dir)
+    click.echo(f"wrote {options_file} and {weight_file}", err=True)
+
+
+if __name__ == "__main__":
+    main()

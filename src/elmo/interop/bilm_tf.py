@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 import torch
 
-from elmo.config import BiLMConfig, read_options
+from elmo.config import read_options
 from elmo.errors import ModelFileError
 from elmo.modules.bilm import BiLM
 
@@ -78,6 +78,9 @@ def save_model(bilm: BiLM, directory: str | Path) -> tuple[Path, Path]:
 
 def save_weights(bilm: BiLM, weight_file: str | Path) -> None:
     """Write ``bilm``'s tensors as float32 datasets named and shaped as the original writes them."""
+    if bilm.config.token_encoder != "char":
+        raise ModelFileError("the original format holds character-input models only; this model "
+                             f"reads words ({bilm.config.token_encoder!r}): keep its native folder")
     temporary = Path(f"{weight_file}.partial")
     with h5py.File(temporary, "w") as handle, torch.no_grad():
         for stored in _stored_tensors(bilm):

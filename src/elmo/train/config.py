@@ -36,6 +36,7 @@ from typing import Any
 
 from elmo.config import BiLMConfig
 from elmo.errors import ConfigError
+from elmo.loading import bundled_models
 
 TOKEN_ENCODERS = ("char", "word", "both")
 BATCHINGS = ("windows", "sentences")
@@ -54,6 +55,8 @@ class DataConfig:
     batching: str = "windows"  # "windows" (original) or "sentences"
     unroll_steps: int = 20  # window length (windows batching)
     batch_size: int = 128  # rows per process
+    row_groups: int = 1  # rows split into groups, each reading its own shards; G groups on one
+    #                      process compute what G processes with batch_size / G rows each compute
     max_sentence_length: int = 100  # sentences batching: longer sentences are split
     shuffle: bool = True
 
@@ -105,6 +108,20 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def model_options(self, vocab_size: int, bos_id: int, eos_id: int) -> dict[str, Any]:
+        """[model] plus the word-embedding section that a word or fused token encoder needs."""
+        options = dict(self.model)
+        encoder = self.training.token_encoder
+        if encoder == "char":
+            return options
+        if encoder == "word" and "char_cnn" in options:
+            raise ConfigError("[training] token_encoder is 'word' but [model] has a char_cnn "
+                              "section: remove it, or use token_encoder 'both'")
+        dim = options["lstm"]["projection_dim"] if encoder == "word" else self.training.word_dim
+        options["word_embedding"] = {"vocab_size": vocab_size, "dim": dim, "bos_id": bos_id,
+                                     "eos_id": eos_id}
+        return options
+
 
 def read_train_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """Read, validate and resolve a TOML config; relative paths are taken from the file's folder.
@@ -133,9 +150,11 @@ def parse_train_config(raw: dict[str, Any], source: str = "config", base: Path =
     resolve = lambda p: str(Path(p) if Path(p).is_absolute() else base / p)  # noqa: E731
     data = dataclasses.replace(data, train=tuple(map(resolve, data.train)), vocab=resolve(data.vocab),
                                heldout=tuple(map(resolve, data.heldout)))
-    training = dataclasses.replace(
-        training, output_dir=resolve(training.output_dir),
-        init_from=None if training.init_from is None else resolve(training.init_from))
+    init_from = training.init_from
+    if init_from is not None and init_from not in bundled_models():
+        init_from = resolve(init_from)
+    training = dataclasses.replace(training, output_dir=resolve(training.output_dir),
+                                   init_from=init_from)
     config = TrainConfig(raw.get("model"), data,
                          _section(SoftmaxConfig, raw.get("softmax", {}), f"{source}: [softmax]"),
                          _section(OptimizerConfig, raw.get("optimizer", {}), f"{source}: [optimizer]"),
@@ -164,16 +183,21 @@ def _check_values(config: TrainConfig, source: str) -> None:
         (0.0 <= config.training.dropout < 1.0, "[training] dropout must be in [0, 1)"),
         (all(v > 0 for v in (config.data.unroll_steps, config.data.batch_size,
                              config.data.max_sentence_length, config.softmax.n_samples,
+                             config.data.row_groups,
                              config.training.checkpoint_every, config.training.log_every,
                              config.training.keep_checkpoints)),
          "sizes, counts and intervals must be positive"),
         (config.optimizer.lr > 0, "[optimizer] lr must be positive"),
+        (config.data.batch_size % max(config.data.row_groups, 1) == 0,
+         "[data] batch_size must be a multiple of row_groups"),
     ]
     for ok, message in checks:
         if not ok:
             raise ConfigError(f"{source}: {message}")
     if config.model is not None:
-        BiLMConfig.from_options(config.model, f"{source}: [model]")
+        if not isinstance(config.model.get("lstm"), dict):
+            raise ConfigError(f"{source}: [model] needs a [model.lstm] table")
+        BiLMConfig.from_options(config.model_options(3, 0, 1), f"{source}: [model]")
 
 
 def _reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:

@@ -11,7 +11,6 @@ import csv
 import math
 import time
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
@@ -22,6 +21,7 @@ from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
 from elmo.data.corpus import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import ConfigError
+from elmo.embed.token_vectors import weights_fingerprint
 from elmo.evaluate.perplexity import perplexity
 from elmo.interop.native import is_native_folder, load_native, save_native
 from elmo.loading import load_bilm_model
@@ -37,30 +37,14 @@ LOG_COLUMNS = ("step", "tokens", "tokens_per_s", "loss", "forward_ppl", "backwar
                "grad_norm", "heldout_forward_ppl", "heldout_backward_ppl", "heldout_ppl")
 
 
-def model_options(config: TrainConfig, vocab: Vocabulary) -> dict[str, Any]:
-    """The [model] options with the word-embedding section the token encoder needs."""
-    options = dict(config.model)
-    encoder = config.training.token_encoder
-    if encoder == "char":
-        return options
-    if encoder == "word":
-        if "char_cnn" in options:
-            raise ConfigError("token_encoder is 'word' but [model] has a char_cnn section: remove it")
-        dim = options["lstm"]["projection_dim"]
-    else:
-        dim = config.training.word_dim
-    options["word_embedding"] = {"vocab_size": len(vocab), "dim": dim, "bos_id": vocab.bos_id,
-                                 "eos_id": vocab.eos_id}
-    return options
-
-
 def build_model(config: TrainConfig, vocab: Vocabulary) -> BidirectionalLM:
     """A fresh model from [model], or the model named by ``init_from`` (continued training)."""
     projection_dim = lambda bilm: bilm.config.lstm.projection_dim  # noqa: E731
     softmax = config.softmax
     source = config.training.init_from
     if source is None:
-        bilm = BiLM(BiLMConfig.from_options(model_options(config, vocab), "[model]"))
+        options = config.model_options(len(vocab), vocab.bos_id, vocab.eos_id)
+        bilm = BiLM(BiLMConfig.from_options(options, "[model]"))
         head = build_softmax(softmax.type, projection_dim(bilm), len(vocab), softmax.n_samples,
                              softmax.cutoffs, softmax.div_value)
         return BidirectionalLM(bilm, head, config.training.dropout)
@@ -88,12 +72,16 @@ def build_model(config: TrainConfig, vocab: Vocabulary) -> BidirectionalLM:
 def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context):
     data = config.data
     shards = expand_shards(data.train)
-    groups = {"groups": (context.rank,), "n_groups": context.world_size}
+    per_process = data.row_groups
+    first = context.rank * per_process
+    groups = {"groups": tuple(range(first, first + per_process)),
+              "n_groups": context.world_size * per_process}
+    rows = data.batch_size // per_process
     if data.batching == "windows":
-        return WindowBatcher(shards, vocab, data.batch_size, data.unroll_steps,
-                             seed=config.training.seed, shuffle=data.shuffle, **groups)
-    return SentenceBatcher(shards, vocab, data.batch_size, seed=config.training.seed,
-                           shuffle=data.shuffle, max_length=data.max_sentence_length, **groups)
+        return WindowBatcher(shards, vocab, rows, data.unroll_steps, seed=config.training.seed,
+                             shuffle=data.shuffle, **groups)
+    return SentenceBatcher(shards, vocab, rows, seed=config.training.seed, shuffle=data.shuffle,
+                           max_length=data.max_sentence_length, **groups)
 
 
 def total_steps(config: TrainConfig, context: Context) -> int:
@@ -205,7 +193,8 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                 own = {"batcher": batcher.state_dict(), "torch_rng": torch.get_rng_state(),
                        "sampler_rng": model.softmax.generator.get_state()
                        if isinstance(model.softmax, SampledSoftmax) else None,
-                       "lstm_state": None if state is None else (state.h, state.c)}
+                       "lstm_state": None if state is None else (state.h, state.c),
+                       "parameters_sha256": weights_fingerprint(model)}
                 checkpoints.save(context, step, shared, own)
                 if config.data.heldout and context.is_main:
                     log.write_heldout(step, _heldout(model, vocab, config))

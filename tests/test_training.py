@@ -1,0 +1,209 @@
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import elmo
+from elmo.cli.main import main
+from elmo.data.corpus import expand_shards
+from elmo.data.vocab import Vocabulary
+from elmo.evaluate.perplexity import perplexity
+from elmo.interop.native import load_native
+from elmo.train.config import read_train_config
+from elmo.train.trainer import train
+from training_configs import TRAIN_DATA, write_config
+
+
+def _parameters(folder):
+    model, _, _ = load_native(folder)
+    return {name: tensor.clone() for name, tensor in model.state_dict().items()}
+
+
+def _cli(*arguments):
+    return CliRunner().invoke(main, [str(a) for a in arguments])
+
+
+def test_tiny_model_reaches_perplexity_below_20_on_its_training_text(tmp_path):
+    config = write_config(tmp_path, training="epochs = 50\ndropout = 0.1\ncheckpoint_every = 1000")
+    result = _cli("train", config, "--quiet")
+    assert result.exit_code == 0, result.output
+    measured = _cli("perplexity", tmp_path / "run" / "model", TRAIN_DATA, "--batch-size", 1, "-q")
+    assert measured.exit_code == 0, measured.output
+    average = float(measured.output.split("average")[1].split()[0])
+    assert average < 20.0
+    rows = list(csv.DictReader(open(tmp_path / "run" / "log.csv")))
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+
+
+def test_resumed_run_reaches_the_same_parameters_as_an_uninterrupted_one(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    whole = write_config(tmp_path / "a", training="max_steps = 6\ndropout = 0.2")
+    train(read_train_config(whole), progress=False)
+    interrupted = write_config(tmp_path / "b", training="max_steps = 6\ndropout = 0.2")
+    train(read_train_config(interrupted, {"training.max_steps": 3}), progress=False)
+    assert (tmp_path / "b" / "run" / "checkpoints" / "latest").read_text() == "step-3"
+    train(read_train_config(interrupted), progress=False)  # picks up at step 3
+    expected, resumed = _parameters(tmp_path / "a" / "run" / "model"), _parameters(tmp_path / "b" / "run" / "model")
+    for name in expected:
+        assert torch.equal(expected[name], resumed[name]), name
+
+
+def test_checkpoint_from_another_config_is_refused(tmp_path):
+    config = write_config(tmp_path, training="max_steps = 2")
+    train(read_train_config(config), progress=False)
+    changed = write_config(tmp_path, softmax='type = "full"', training="max_steps = 4", name="other.toml")
+    result = _cli("train", changed, "-q")
+    assert result.exit_code == 2
+    assert "made with another config" in result.output and "softmax.type" in result.output
+
+
+def test_two_torchrun_processes_stay_identical_and_equal_one_process_with_the_combined_batch(tmp_path):
+    shards = []
+    lines = TRAIN_DATA.read_text().splitlines()
+    for index in range(2):
+        shard = tmp_path / f"shard-{index}.txt"
+        shard.write_text("\n".join(lines[index * 2: index * 2 + 2]) + "\n")
+        shards.append(str(shard))
+    (tmp_path / "ddp").mkdir(), (tmp_path / "single").mkdir()
+    settings = dict(train=shards, training="max_steps = 3\ndropout = 0.0")
+    ddp = write_config(tmp_path / "ddp", data="", **settings)
+    single = write_config(tmp_path / "single", data="row_groups = 2", **settings)
+    single_text = single.read_text().replace("batch_size = 4", "batch_size = 8")
+    single.write_text(single_text)
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+         "-m", "elmo.cli.main", "train", str(ddp), "-q"],
+        capture_output=True, text=True, env=environment, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    train(read_train_config(single), progress=False)
+    distributed = _parameters(tmp_path / "ddp" / "run" / "model")
+    combined = _parameters(tmp_path / "single" / "run" / "model")
+    ranks = [torch.load(tmp_path / "ddp" / "run" / "checkpoints" / "step-3" / f"rank-{r}.pt",
+                        weights_only=False) for r in range(2)]
+    assert ranks[0]["batcher"] != ranks[1]["batcher"]  # each process read its own shard
+    assert ranks[0]["parameters_sha256"] == ranks[1]["parameters_sha256"]  # bit-identical replicas
+    for name in distributed:
+        torch.testing.assert_close(distributed[name], combined[name], rtol=1e-5, atol=1e-6)
+
+
+def test_trained_model_exports_to_the_original_format_and_reloads_to_identical_vectors(tmp_path):
+    config = write_config(tmp_path, training="max_steps = 3")
+    train(read_train_config(config), progress=False)
+    native = tmp_path / "run" / "model"
+    assert _cli("export", native, tmp_path / "exported").exit_code == 0
+    sentences = [["neural", "language", "models", "."], ["a", "completely", "unseen", "word"]]
+    from_native = elmo.load(native).embed(sentences)
+    from_export = elmo.load(tmp_path / "exported").embed(sentences)
+    for a, b in zip(from_native, from_export):
+        np.testing.assert_array_equal(a, b)
+    embedded = _cli("embed", TRAIN_DATA, tmp_path / "out.hdf5", "--model", native, "-q")
+    assert embedded.exit_code == 0, embedded.output
+
+
+def test_training_continues_from_a_trained_folder_and_from_original_weights(tmp_path):
+    first = write_config(tmp_path, training="max_steps = 2")
+    train(read_train_config(first), progress=False)
+    (tmp_path / "more").mkdir()
+    more = write_config(tmp_path / "more", model="",
+                        training=f'max_steps = 2\ninit_from = "{tmp_path / "run" / "model"}"')
+    train(read_train_config(more), progress=False)
+    before, after = _parameters(tmp_path / "run" / "model"), _parameters(tmp_path / "more" / "run" / "model")
+    assert before.keys() == after.keys()
+    assert any(not torch.equal(before[name], after[name]) for name in before)
+    (tmp_path / "hdf5").mkdir()
+    from_original = write_config(tmp_path / "hdf5", model="",
+                                 training=f'max_steps = 2\ninit_from = "{elmo.DEFAULT_MODEL}"')
+    train(read_train_config(from_original), progress=False)
+    continued = elmo.load(tmp_path / "hdf5" / "run" / "model")
+    assert continued.output_dim == elmo.load().output_dim
+
+
+def test_continuing_with_another_vocabulary_is_refused(tmp_path):
+    first = write_config(tmp_path, training="max_steps = 1")
+    train(read_train_config(first), progress=False)
+    other_vocab = tmp_path / "other.txt"
+    other_vocab.write_text("<S>\n</S>\n<UNK>\nwords\n")
+    (tmp_path / "more").mkdir()
+    more = write_config(tmp_path / "more", model="", vocab=other_vocab,
+                        training=f'max_steps = 1\ninit_from = "{tmp_path / "run" / "model"}"')
+    result = _cli("train", more, "-q")
+    assert result.exit_code == 2 and "vocab differs" in result.output
+
+
+@pytest.mark.parametrize("encoder", ["word", "both"])
+def test_word_and_fused_token_encoders_train_and_embed(tmp_path, encoder):
+    model = "\n".join(line for line in __import__("training_configs").MODEL.splitlines()
+                      if encoder == "both" or not line.startswith(("[model.char", "activation",
+                                                                   "embedding", "filters", "n_highway")))
+    config = write_config(tmp_path, model=model, softmax='type = "full"',
+                          training=f'max_steps = 3\ntoken_encoder = "{encoder}"\nword_dim = 6')
+    train(read_train_config(config), progress=False)
+    loaded = elmo.load(tmp_path / "run" / "model")
+    vectors = loaded.embed([["neural", "networks", "unseen-word"]])[0]
+    assert vectors.shape == (3, 3, 16) and np.isfinite(vectors).all()
+    if encoder == "word":  # an unknown word gets the <UNK> vector at layer 0
+        other = loaded.embed([["another-unknown"]])[0]
+        np.testing.assert_allclose(other[0, 0], vectors[0, 2], atol=1e-6)
+    with pytest.raises(elmo.ModelFileError, match="character-input models only"):
+        from elmo.interop.bilm_tf import save_model
+        save_model(loaded.bilm, tmp_path / "exported")
+
+
+@pytest.mark.parametrize("softmax", ['type = "full"', 'type = "adaptive"\ncutoffs = [10]'])
+def test_full_and_adaptive_softmax_train_and_score(tmp_path, softmax):
+    config = write_config(tmp_path, softmax=softmax, training="max_steps = 4")
+    train(read_train_config(config), progress=False)
+    model, tokens, _ = load_native(tmp_path / "run" / "model")
+    result = perplexity(model, Vocabulary(tokens), expand_shards(str(TRAIN_DATA)), 2, 5, progress=False)
+    sentences = TRAIN_DATA.read_text().splitlines()
+    assert result.tokens == sum(len(s.split()) + 1 for s in sentences)
+    assert 1.0 < result.forward < 2 * len(tokens)
+
+
+def test_sentence_batching_trains(tmp_path):
+    config = write_config(tmp_path, data='batching = "sentences"', training="max_steps = 3")
+    train(read_train_config(config), progress=False)
+    assert (tmp_path / "run" / "model" / "weights.pt").is_file()
+
+
+def test_perplexity_is_refused_for_a_model_without_softmax():
+    result = _cli("perplexity", elmo.loading.BUNDLED_DIR / elmo.DEFAULT_MODEL, TRAIN_DATA)
+    assert result.exit_code == 2 and "has no softmax" in result.output
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(data="unrol_steps = 3"), "unknown key 'unrol_steps'; did you mean 'unroll_steps'"),
+    (dict(softmax='type = "hierarchical"'), "type must be one of"),
+    (dict(training="max_steps = 2\nepochs = 3"), "exactly one of max_steps and epochs"),
+    (dict(data="batch_size = 4"), "Cannot overwrite"),
+])
+def test_config_mistakes_are_reported_clearly(tmp_path, change, message):
+    result = _cli("train", write_config(tmp_path, **change), "-q")
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_empty_corpus_is_reported(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    result = _cli("train", write_config(tmp_path, train=str(empty)), "-q")
+    assert result.exit_code == 2 and "no sentences" in result.output, result.output
+
+
+def test_vocabulary_without_specials_is_reported(tmp_path):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("the\nof\n")
+    result = _cli("train", write_config(tmp_path, vocab=vocab), "-q")
+    assert result.exit_code == 2 and "<S>" in result.output, result.output
+
+
+def test_corrupt_shard_line_is_reported_with_file_and_line(tmp_path):
+    shard = tmp_path / "bad.txt"
+    shard.write_bytes(b"a good line\nbad \xff\xfe bytes\n")
+    result = _cli("train", write_config(tmp_path, train=str(shard)), "-q")
+    assert result.exit_code == 2 and "bad.txt" in result.output and "line 2" in result.output
