@@ -1,0 +1,174 @@
+"""Training speed and the three softmaxes compared at equal time, on real text.
+
+Prints, from one run:
+  * the float32 GEMM rate of this machine;
+  * training tokens/s (forward, backward and optimizer step; corpus tokens, each read by both
+    directions) of the stated config, with each softmax;
+  * where the time goes: token encoder (char CNN + highway), LSTMs, softmax (forward + backward
+    of each part, timed separately on the same batches), and the fraction of the GEMM rate reached;
+  * each softmax trained for the same wall time on the same data, then scored by exact
+    (full-distribution) held-out perplexity.
+
+Usage:
+  python benchmarks/train_speed.py --train TRAIN_GLOB --heldout HELDOUT_FILE \
+      [--vocab-size 20000] [--minutes 5] [--threads 2]
+Example on the Brown corpus (after `elmo data fetch brown`):
+  python benchmarks/train_speed.py --train ~/.cache/elmo/brown/train.txt \
+      --heldout ~/.cache/elmo/brown/dev.txt --minutes 5
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from elmo.data.corpus import expand_shards
+from elmo.data.vocab import build_vocabulary, count_tokens
+from elmo.evaluate.perplexity import perplexity
+from elmo.train.config import parse_train_config
+from elmo.train.distributed import Context
+from elmo.train.trainer import build_model, make_batcher, make_optimizer, to_tensors
+
+MODEL = {
+    "char_cnn": {"activation": "relu", "embedding": {"dim": 16}, "n_highway": 1,
+                 "filters": [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256]]},
+    "lstm": {"dim": 1024, "projection_dim": 128, "n_layers": 2, "cell_clip": 3, "proj_clip": 3,
+             "use_skip_connections": True},
+}
+SOFTMAXES = {"full": {"type": "full"}, "sampled": {"type": "sampled", "n_samples": 1024},
+             "adaptive": {"type": "adaptive"}}
+
+
+def gemm_rate() -> float:
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(10):
+        a @ b
+    return 2 * 2048 ** 3 * 10 / (time.perf_counter() - start)
+
+
+def make_config(train: list[str], vocab: Path, softmax: dict, output: Path, batch: int, unroll: int):
+    return parse_train_config({
+        "model": MODEL, "data": {"train": train, "vocab": str(vocab), "batch_size": batch,
+                                 "unroll_steps": unroll},
+        "softmax": softmax, "optimizer": {"name": "adagrad", "lr": 0.2},
+        "training": {"output_dir": str(output), "max_steps": 10 ** 9, "dropout": 0.1}})
+
+
+def time_parts(model, batches) -> dict[str, float]:
+    """Forward + backward seconds of encoder, LSTMs and softmax, each timed on its own."""
+    bilm, seconds = model.bilm, {"encoder": 0.0, "lstm": 0.0, "softmax": 0.0}
+    for char_ids, word_ids, targets, mask in batches:
+        sides, rows, steps, width = char_ids.shape
+        start = time.perf_counter()
+        tokens = bilm.encode_tokens(char_ids.reshape(-1, steps, width), mask.reshape(-1, steps))
+        tokens.sum().backward()
+        seconds["encoder"] += time.perf_counter() - start
+        inputs = tokens.detach().view(sides, rows, steps, -1).requires_grad_()
+        start = time.perf_counter()
+        outputs, _ = bilm.contextualize(inputs, mask[0].sum(1), None, model.dropout)
+        outputs[-1].sum().backward()
+        seconds["lstm"] += time.perf_counter() - start
+        hidden = outputs[-1].detach().requires_grad_()
+        start = time.perf_counter()
+        loss = sum(model.softmax.training_loss(hidden[d][mask[d]], targets[d][mask[d]]).sum()
+                   for d in range(2))
+        loss.backward()
+        seconds["softmax"] += time.perf_counter() - start
+    model.zero_grad(set_to_none=True)
+    return seconds
+
+
+def training_flops(model, batch, softmax: str, vocab_size: int) -> float:
+    """Multiply-add FLOPs of one step (forward x 3 for forward + backward), executed work only."""
+    char_ids, _, _, mask = batch
+    cfg = model.bilm.config
+    p, h, n_filters = cfg.lstm.projection_dim, cfg.lstm.dim, cfg.char_cnn.n_filters
+    distinct = torch.unique(char_ids[mask], dim=0)
+    lengths = (distinct != 261).sum(1)
+    windows = torch.clamp((lengths + 4) // 4 * 4, max=50).double()
+    conv = 2 * windows.sum().item() * n_filters * cfg.char_cnn.embedding_dim * cfg.char_cnn.max_width
+    encoder = conv + len(distinct) * 2 * (cfg.char_cnn.n_highway * 2 * n_filters ** 2 + n_filters * p)
+    positions = int(mask.sum())
+    lstm = positions * cfg.lstm.n_layers * 2 * (2 * p * 4 * h + h * p)
+    if softmax == "full":
+        width = vocab_size
+    elif softmax == "sampled":
+        width = model.softmax.n_samples + 1
+    else:  # adaptive: the head, plus (roughly) one projection into a cluster
+        width = model.softmax.adaptive.head_size + p
+    head = positions * 2 * p * width
+    return 3 * (encoder + lstm + head)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train", required=True, nargs="+")
+    parser.add_argument("--heldout", required=True, nargs="+")
+    parser.add_argument("--vocab-size", type=int, default=20000)
+    parser.add_argument("--minutes", type=float, default=5.0, help="training time per softmax")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--unroll-steps", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    peak = gemm_rate()
+    work = Path(tempfile.mkdtemp(prefix="train-speed-"))
+    shards = [str(p) for p in expand_shards(args.train)]
+    vocab = build_vocabulary(count_tokens(shards, progress=False), max_size=args.vocab_size)
+    vocab.save(work / "vocab.txt")
+    print(f"threads {args.threads}, float32 GEMM rate {peak / 1e9:.0f} GFLOP/s; vocabulary "
+          f"{len(vocab):,}; batch {args.batch_size} x {args.unroll_steps} tokens per direction")
+    print(f"model: char CNN {MODEL['char_cnn']['filters']}, 1 highway, LSTM "
+          f"{MODEL['lstm']['dim']} cells / projection {MODEL['lstm']['projection_dim']}, 2 layers, "
+          "skip connections, dropout 0.1, Adagrad lr 0.2\n")
+    context = Context(0, 1, torch.device("cpu"))
+    print(f"{'softmax':<9} {'tokens/s':>9} {'encoder':>8} {'lstm':>6} {'softmax':>8} {'GEMM %':>7} "
+          f"{'steps':>6} {'tokens':>9} {'heldout ppl (fw / bw / avg)':>30}")
+    for name, softmax in SOFTMAXES.items():
+        torch.manual_seed(0)
+        config = make_config(shards, work / "vocab.txt", softmax, work / name, args.batch_size,
+                             args.unroll_steps)
+        model = build_model(config, vocab)
+        model.softmax.generator.manual_seed(0) if hasattr(model.softmax, "generator") else None
+        batcher = make_batcher(config, vocab, context)
+        optimizer, scheduler = make_optimizer(config, model, 10 ** 9)
+        model.train()
+        sample = [to_tensors(b, context.device) for b in itertools.islice(batcher, 3)]
+        parts = time_parts(model, sample)
+        flops = training_flops(model, sample[0], name, len(vocab))
+        state, steps, tokens = None, 0, 0
+        deadline = time.perf_counter() + 60 * args.minutes
+        started = time.perf_counter()
+        while time.perf_counter() < deadline:
+            char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
+            output = model(char_ids, word_ids, targets, mask, state)
+            loss = (output.forward_loss + output.backward_loss) / (2 * output.n_tokens)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.optimizer.clip_norm)
+            optimizer.step()
+            scheduler.step()
+            state = type(output.state)(output.state.h.detach(), output.state.c.detach())
+            steps += 1
+            tokens += output.n_tokens
+        seconds = time.perf_counter() - started
+        result = perplexity(model, vocab, expand_shards(args.heldout), 32, args.unroll_steps,
+                            progress=False)
+        total = sum(parts.values())
+        shares = "".join(f" {100 * parts[k] / total:>{w}.0f}%" for k, w in
+                         (("encoder", 7), ("lstm", 5), ("softmax", 7)))
+        fraction = 100 * flops * steps / seconds / peak
+        print(f"{name:<9} {tokens / seconds:9.0f}{shares} {fraction:6.1f}% {steps:6d} {tokens:9,d} "
+              f"{result.forward:10.1f} / {result.backward:6.1f} / {result.average:6.1f}")
+
+
+if __name__ == "__main__":
+    main()
