@@ -93,7 +93,7 @@ class Timer:
         self.encode = encode
         self.bilm = bilm
 
-    def __call__(self, char_ids, mask):
+    def __call__(self, char_ids, mask, word_ids=None):
         start = time.perf_counter()
         result = self.encode(char_ids, mask)
         self.seconds += time.perf_counter() - start

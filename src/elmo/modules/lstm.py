@@ -5,6 +5,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 
 class ProjectedLSTM(nn.Module):
@@ -72,23 +73,28 @@ class ProjectedLSTM(nn.Module):
         time_major = inputs.transpose(1, 2).reshape(sides, length * batch, -1)
         input_gates = torch.bmm(time_major, self.input_weight).view(sides, length, batch, 4 * hidden)
         h, c = state
-        outputs = inputs.new_zeros(sides, length, batch, self.projection_size)
-        for step, running in enumerate(batch_sizes):
-            gates = torch.bmm(h[:, :running], self.state_weight)
-            gates = gates.add_(input_gates[:, step, :running]).add_(bias)
-            sigmoids = torch.sigmoid(gates)  # (S, b, 4H); the j block is used through tanh instead
-            cell = (sigmoids[..., 2 * hidden: 3 * hidden] * c[:, :running]
-                    + sigmoids[..., :hidden] * torch.tanh(gates[..., hidden: 2 * hidden]))
+        # unbind / chunk / stack rather than indexing: their backward assembles gradients in one
+        # piece instead of a full-size zero tensor per step.
+        steps = []
+        for step_gates, running in zip(input_gates.unbind(1), batch_sizes):
+            if running < batch:
+                step_gates, h_running, c_running = step_gates[:, :running], h[:, :running], c[:, :running]
+            else:
+                h_running, c_running = h, c
+            gates = torch.bmm(h_running, self.state_weight).add_(step_gates).add_(bias)
+            input_gate, _, forget_gate, output_gate = torch.sigmoid(gates).chunk(4, dim=-1)
+            cell = forget_gate * c_running + input_gate * torch.tanh(gates[..., hidden: 2 * hidden])
             if self.cell_clip is not None:
                 cell = torch.clamp(cell, -self.cell_clip, self.cell_clip)
-            projected = torch.bmm(sigmoids[..., 3 * hidden:] * torch.tanh(cell),
-                                  self.projection_weight)
+            projected = torch.bmm(output_gate * torch.tanh(cell), self.projection_weight)
             if self.proj_clip is not None:
                 projected = torch.clamp(projected, -self.proj_clip, self.proj_clip)
-            outputs[:, step, :running] = projected
-            if running < h.shape[1]:
+            if running < batch:
                 h = torch.cat([projected, h[:, running:]], dim=1)
                 c = torch.cat([cell, c[:, running:]], dim=1)
+                projected = F.pad(projected, (0, 0, 0, batch - running))  # zero past each row's end
             else:
                 h, c = projected, cell
-        return outputs.transpose(1, 2), (h, c)
+            steps.append(projected)
+        outputs = torch.stack(steps, dim=2) if steps else inputs.new_zeros(sides, batch, 0, self.projection_size)
+        return outputs, (h, c)
