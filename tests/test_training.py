@@ -207,3 +207,11 @@ def test_corrupt_shard_line_is_reported_with_file_and_line(tmp_path):
     shard.write_bytes(b"a good line\nbad \xff\xfe bytes\n")
     result = _cli("train", write_config(tmp_path, train=str(shard)), "-q")
     assert result.exit_code == 2 and "bad.txt" in result.output and "line 2" in result.output
+
+
+def test_bf16_autocast_trains_and_lowers_the_loss(tmp_path):
+    config = write_config(tmp_path, softmax='type = "full"', training="max_steps = 12\nbf16 = true\ndropout = 0.0")
+    train(read_train_config(config), progress=False)
+    rows = list(csv.DictReader(open(tmp_path / "run" / "log.csv")))
+    losses = [float(row["loss"]) for row in rows if row["loss"]]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]

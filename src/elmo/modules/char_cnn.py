@@ -74,7 +74,7 @@ class CharacterCNN(nn.Module):
             step = max(1, _CHUNK_SCORES // (windows * kernel.shape[0]))
             for chunk in range(start, stop, step):
                 rows = order[chunk: min(chunk + step, stop)]
-                output[rows] = self._pooled(char_ids[rows], windows, kernel, bias)
+                output[rows] = self._pooled(char_ids[rows], windows, kernel, bias).to(output.dtype)
             start = stop
         return self.activation(output)
 
