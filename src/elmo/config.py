@@ -116,7 +116,7 @@ class BiLMConfig:
         """Validate an original-layout options dict; errors name ``source`` and the bad key."""
         if not isinstance(options, dict):
             raise ConfigError(f"{source}: expected a JSON object, found {type(options).__name__}")
-        _reject_unknown(options, ("char_cnn", "lstm", "word_embedding") + TRAINING_KEYS, source)
+        reject_unknown(options, ("char_cnn", "lstm", "word_embedding") + TRAINING_KEYS, source)
         if "char_cnn" not in options and "word_embedding" not in options:
             raise ConfigError(f"{source}: missing 'char_cnn' (or 'word_embedding' for word input)")
         if "lstm" not in options:
@@ -171,11 +171,12 @@ def read_options(path: str | Path) -> BiLMConfig:
     return BiLMConfig.from_options(options, source=str(path))
 
 
-def _reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:
+def reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:
+    """ConfigError naming the first key of ``section`` not in ``known``, with the closest match."""
     for key in section:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(known)})"
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
             raise ConfigError(f"{source}: unknown key '{key}'{hint}")
 
 
@@ -198,10 +199,10 @@ def _positive(value: int, key: str, source: str) -> int:
 def _char_cnn(section: Any, source: str) -> CharCNNConfig:
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected an object")
-    _reject_unknown(section, ("activation", "embedding", "filters", "max_characters_per_token",
+    reject_unknown(section, ("activation", "embedding", "filters", "max_characters_per_token",
                               "n_characters", "n_highway"), source)
     embedding = _require(section, "embedding", dict, source)
-    _reject_unknown(embedding, ("dim",), f"{source}: embedding")
+    reject_unknown(embedding, ("dim",), f"{source}: embedding")
     embedding_dim = _positive(_require(embedding, "dim", int, f"{source}: embedding"), "dim", source)
     raw_filters = _require(section, "filters", list, source)
     if not raw_filters or not all(
@@ -233,7 +234,7 @@ def _char_cnn(section: Any, source: str) -> CharCNNConfig:
 def _word_embedding(section: Any, source: str) -> WordEmbeddingConfig:
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected an object")
-    _reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id"), source)
+    reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id"), source)
     values = {key: _require(section, key, int, source) for key in ("vocab_size", "dim", "bos_id",
                                                                     "eos_id")}
     _positive(values["vocab_size"], "vocab_size", source)
@@ -256,7 +257,7 @@ def _clip(section: dict, key: str, source: str) -> float | None:
 def _lstm(section: Any, source: str) -> LSTMConfig:
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected an object")
-    _reject_unknown(section, ("cell_clip", "dim", "n_layers", "proj_clip", "projection_dim",
+    reject_unknown(section, ("cell_clip", "dim", "n_layers", "proj_clip", "projection_dim",
                               "use_skip_connections"), source)
     skip = section.get("use_skip_connections", False)
     if not isinstance(skip, bool):

@@ -27,14 +27,13 @@ Example (every key but ``data.train``, ``data.vocab`` and ``training.output_dir`
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmo.config import BiLMConfig
+from elmo.config import BiLMConfig, reject_unknown
 from elmo.errors import ConfigError
 from elmo.loading import bundled_models
 
@@ -142,7 +141,7 @@ def read_train_config(path: str | Path, overrides: dict[str, Any] | None = None)
 
 
 def parse_train_config(raw: dict[str, Any], source: str = "config", base: Path = Path(".")) -> TrainConfig:
-    _reject_unknown(raw, ("model", "data", "softmax", "optimizer", "training"), source)
+    reject_unknown(raw, ("model", "data", "softmax", "optimizer", "training"), source)
     if "data" not in raw:
         raise ConfigError(f"{source}: missing section [data]")
     data = _section(DataConfig, raw["data"], f"{source}: [data]")
@@ -200,20 +199,12 @@ def _check_values(config: TrainConfig, source: str) -> None:
         BiLMConfig.from_options(config.model_options(3, 0, 1), f"{source}: [model]")
 
 
-def _reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:
-    for key in section:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
-            raise ConfigError(f"{source}: unknown key '{key}'{hint}")
-
-
 def _section(cls, section: Any, source: str):
     """Build dataclass ``cls`` from a TOML table, checking names and types."""
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected a table")
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    _reject_unknown(section, tuple(fields), source)
+    reject_unknown(section, tuple(fields), source)
     hints = typing.get_type_hints(cls)
     values = {}
     for name, f in fields.items():
