@@ -5,7 +5,9 @@ Prints, from one run:
   * training tokens/s (forward, backward and optimizer step; corpus tokens, each read by both
     directions) of the stated config, with each softmax;
   * where the time goes: token encoder (char CNN + highway), LSTMs, softmax (forward + backward
-    of each part, timed separately on the same batches), and the fraction of the GEMM rate reached;
+    of each part, timed separately on the same batches), the floating-point work of one step
+    (GFLOP: 3x the forward's multiply-adds, work actually executed) and the fraction of the GEMM
+    rate that reaches;
   * each softmax trained for the same wall time on the same data, then scored by exact
     (full-distribution) held-out perplexity.
 
@@ -130,7 +132,7 @@ def main() -> None:
           f"{MODEL['lstm']['dim']} cells / projection {MODEL['lstm']['projection_dim']}, 2 layers, "
           "skip connections, dropout 0.1, Adagrad lr 0.2\n")
     context = Context(0, 1, torch.device("cpu"))
-    print(f"{'softmax':<9} {'tokens/s':>9} {'encoder':>8} {'lstm':>6} {'softmax':>8} {'GEMM %':>7} "
+    print(f"{'softmax':<9} {'tokens/s':>9} {'encoder':>8} {'lstm':>6} {'softmax':>8} {'GFLOP':>6} {'GEMM %':>7} "
           f"{'steps':>6} {'tokens':>9} {'heldout ppl (fw / bw / avg)':>30}")
     for name, softmax in SOFTMAXES.items():
         torch.manual_seed(0)
@@ -166,7 +168,7 @@ def main() -> None:
         shares = "".join(f" {100 * parts[k] / total:>{w}.0f}%" for k, w in
                          (("encoder", 7), ("lstm", 5), ("softmax", 7)))
         fraction = 100 * flops * steps / seconds / peak
-        print(f"{name:<9} {tokens / seconds:9.0f}{shares} {fraction:6.1f}% {steps:6d} {tokens:9,d} "
+        print(f"{name:<9} {tokens / seconds:9.0f}{shares} {flops / 1e9:6.1f} {fraction:6.1f}% {steps:6d} {tokens:9,d} "
               f"{result.forward:10.1f} / {result.backward:6.1f} / {result.average:6.1f}")
 
 
