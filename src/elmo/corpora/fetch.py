@@ -1,0 +1,90 @@
+"""Fetch a corpus: download its pinned files, verify them, convert them into the cache.
+
+Idempotent: a corpus whose folder has its ``.done`` marker is returned at once. Resumable:
+verified downloads are kept in ``<cache>/downloads`` and reused; a conversion is written into a
+temporary folder ``<cache>/.<name>.partial-<pid>`` that is renamed to ``<cache>/<name>`` when
+complete, and ``.done`` is written last.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from elmo.corpora.cache import DONE_MARKER, cache_root, downloads_folder, is_complete
+from elmo.corpora.catalog import get_spec
+from elmo.corpora.download import obtain
+from elmo.corpora.errors import ArchiveError, retry_hint
+from elmo.corpora.spec import CorpusSpec
+from elmo.corpora.writer import CorpusWriter
+
+META_VERSION = 1
+
+
+def fetch(name: str, cache: str | Path | None = None, progress: bool = True) -> Path:
+    """The folder of corpus ``name`` in the cache, fetched and converted first if needed."""
+    return build(get_spec(name), cache, progress)
+
+
+def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = True) -> Path:
+    """Fetch and convert ``spec`` into ``<cache>/<spec.name>`` unless that is already complete."""
+    root = cache_root(cache)
+    folder = root / spec.name
+    say = _reporter(spec.name, progress)
+    if is_complete(folder):
+        say(f"already fetched: {folder}")
+        return folder
+    retry = retry_hint(spec.name)
+    start = time.monotonic()
+    archives = [obtain(artifact, downloads_folder(root), retry, say) for artifact in spec.artifacts]
+    partial = root / f".{spec.name}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    say("converting")
+    try:
+        with CorpusWriter(partial) as writer:
+            spec.convert(archives, writer)
+        (partial / "NOTICE").write_text(spec.notice(archives), encoding="utf-8")
+        meta = _meta(spec, writer, time.monotonic() - start)
+        (partial / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+    except ArchiveError as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise ArchiveError(f"{error}; {retry}") from None
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if folder.exists():
+        shutil.rmtree(folder)  # an earlier conversion that did not finish
+    partial.rename(folder)
+    (folder / DONE_MARKER).write_text(meta["created"] + "\n", encoding="utf-8")
+    say(f"done in {time.monotonic() - start:.1f}s: {_summary(meta['counts'])} -> {folder}")
+    return folder
+
+
+def _meta(spec: CorpusSpec, writer: CorpusWriter, seconds: float) -> dict:
+    return {
+        "name": spec.name, "language": spec.language, "description": spec.description,
+        "source": spec.source, "version": spec.version, "licence": spec.licence,
+        "artifacts": [{"registry": a.registry, "spec": a.spec, "file": a.filename,
+                       "sha256": a.sha256} for a in spec.artifacts],
+        "tokenizer": spec.tokenizer, "split": spec.split,
+        "files": writer.files() + ["NOTICE", "meta.json"], "counts": writer.counts(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1), "format_version": META_VERSION,
+    }
+
+
+def _summary(counts: dict) -> str:
+    return ", ".join(f"{split} {entry['sentences']:,} sentences / {entry['tokens']:,} tokens"
+                     for split, entry in counts.items())
+
+
+def _reporter(name: str, progress: bool):
+    def say(message: str) -> None:
+        if progress:
+            print(f"[{name}] {message}", file=sys.stderr, flush=True)
+    return say
