@@ -25,5 +25,5 @@ def reference_sentences() -> list[list[str]]:
 
 @pytest.fixture()
 def tiny_bilm():
-    bilm, _, _ = elmo.load_bilm_model()
+    bilm = elmo.load_bilm_model().bilm
     return bilm

@@ -169,7 +169,7 @@ def test_full_and_adaptive_softmax_train_and_score(tmp_path, softmax):
 def test_sentence_batching_trains(tmp_path):
     config = write_config(tmp_path, data='batching = "sentences"', training="max_steps = 3")
     train(read_train_config(config), progress=False)
-    assert (tmp_path / "run" / "model" / "weights.pt").is_file()
+    assert (tmp_path / "run" / "model" / "weights.hdf5").is_file()
 
 
 def test_perplexity_is_refused_for_a_model_without_softmax():

@@ -40,5 +40,6 @@ def load(name_or_path: str | Path | None = None, *, options_file: str | Path | N
         options_file, weight_file: explicit original-format files instead.
         **options: passed to :class:`ElmoModel` (batch_size, stateful, max_sentence_length, ...).
     """
-    bilm, name, vocabulary = load_bilm_model(name_or_path, options_file, weight_file)
-    return ElmoModel(bilm, name=name, vocabulary=vocabulary, **options)
+    loaded = load_bilm_model(name_or_path, options_file, weight_file)
+    return ElmoModel(loaded.bilm, name=loaded.name, vocabulary=loaded.vocabulary,
+                     tokenizer=loaded.tokenizer, **options)

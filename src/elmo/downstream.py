@@ -55,9 +55,9 @@ class Elmo(nn.Module):
             raise InputError(f"mix must be one of {MIX_MODES}, found {mix!r}")
         if bilm is None:
             if weight_file is None:
-                bilm, _, _ = load_bilm_model(options_file)
+                bilm = load_bilm_model(options_file).bilm
             else:
-                bilm, _, _ = load_bilm_model(options_file=options_file, weight_file=weight_file)
+                bilm = load_bilm_model(options_file=options_file, weight_file=weight_file).bilm
         self.bilm = bilm
         self.requires_grad = requires_grad
         bilm.requires_grad_(requires_grad)

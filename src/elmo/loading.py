@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from elmo.errors import ModelFileError
 from elmo.interop.bilm_tf import load_bilm
@@ -37,23 +38,31 @@ def resolve_model_files(name_or_path: str | Path) -> tuple[Path, Path]:
                          f"file, or one of the bundled models: {', '.join(bundled_models())}")
 
 
+class LoadedBiLM(NamedTuple):
+    """A biLM with what its folder says about it (None where the original format has nothing)."""
+
+    bilm: BiLM
+    name: str
+    vocabulary: list[str] | None  # the training vocabulary (needed by word-input models)
+    tokenizer: str | None  # what tokenized its training text
+
+
 def load_bilm_model(name_or_path: str | Path | None = None, options_file: str | Path | None = None,
-                    weight_file: str | Path | None = None) -> tuple[BiLM, str, list[str] | None]:
-    """A biLM, a short name for it, and its vocabulary (native folders; None for the original
-    format), from a bundled name, a folder or weight file, or explicit original-format files."""
+                    weight_file: str | Path | None = None) -> LoadedBiLM:
+    """Load from a bundled name, a folder or weight file, or explicit original-format files."""
     if options_file is not None or weight_file is not None:
         if options_file is None or weight_file is None:
             raise ModelFileError("give both an options file and a weight file, or a model name/folder")
-        return load_bilm(options_file, weight_file), Path(weight_file).stem, None
+        return LoadedBiLM(load_bilm(options_file, weight_file), Path(weight_file).stem, None, None)
     name_or_path = DEFAULT_MODEL if name_or_path is None else name_or_path
     name = Path(str(name_or_path)).name
     bundled = BUNDLED_DIR / str(name_or_path)
     folder = bundled if str(name_or_path) in bundled_models() else Path(name_or_path)
     if is_native_folder(folder):
-        model, vocabulary, _ = load_native(folder)
-        return model.bilm.eval(), name, vocabulary
+        model, vocabulary, config = load_native(folder)
+        return LoadedBiLM(model.bilm.eval(), name, vocabulary, config["metadata"].get("tokenizer"))
     options, weights = resolve_model_files(name_or_path)
-    return load_bilm(options, weights), name, None
+    return LoadedBiLM(load_bilm(options, weights), name, None, None)
 
 
 def _existing_options(path: Path) -> Path:

@@ -7,13 +7,14 @@ import click
 
 import elmo
 from elmo.config import read_options
+from elmo.data.tokenizers import TOKENIZERS
 from elmo.embed.model import LONG_SENTENCE_POLICIES
 from elmo.embed.pipeline import EmbedSummary, check_paths, embed_file
 from elmo.embed.writers import FORMATS, partial_folder
 from elmo.errors import ElmoError, ModelFileError
 from elmo.loading import DEFAULT_MODEL, bundled_models, resolve_model_files
 
-TOKENIZER_CHOICES = ("whitespace", "jieba", "chars")
+TOKENIZER_CHOICES = ("auto", *TOKENIZERS)
 
 
 class _Group(click.Group):
@@ -51,10 +52,11 @@ def main() -> None:
 @click.option("--top", is_flag=True, help="Write the top layer only: (n_tokens, dim) per line.")
 @click.option("--average", is_flag=True,
               help="Write the mean of the L+1 layers: (n_tokens, dim) per line.")
-@click.option("--tokenizer", type=click.Choice(TOKENIZER_CHOICES), default="whitespace",
-              show_default=True,
-              help="How each line is split into tokens: on whitespace (pre-tokenized text), into "
-                   "Chinese words with jieba, or into characters.")
+@click.option("--tokenizer", type=click.Choice(TOKENIZER_CHOICES), default="auto", show_default=True,
+              help="How each line is split into tokens. auto: as the model's training text was "
+                   "(recorded in models trained here; whitespace for original-format models, i.e. "
+                   "pre-tokenized input); or on whitespace, Chinese words with jieba, characters, "
+                   "or English Moses tokens.")
 @click.option("--encoding", default="utf-8", show_default=True,
               help="The input's text encoding (ASCII-compatible, e.g. utf-8, latin-1, gb18030).")
 @click.option("--use-sentence-keys", is_flag=True,
@@ -117,7 +119,7 @@ def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: s
     try:
         summary = embed_file(
             model, input_file, output_file, layers="top" if top else "average" if average else "all",
-            tokenizer=tokenizer, block_size=block_size, use_sentence_keys=use_sentence_keys,
+            tokenizer=model.tokenizer if tokenizer == "auto" else tokenizer, block_size=block_size, use_sentence_keys=use_sentence_keys,
             forget_sentences=forget_sentences, output_format=output_format, overwrite=overwrite,
             restart=restart, progress=not quiet, encoding=encoding,
             model_id=_model_id(model_name, weight_file))
@@ -287,7 +289,7 @@ def export(model_path: Path, output_dir: Path) -> None:
     weights.hdf5 in the original bilm-tf layout, readable by tools that load that format."""
     from elmo.interop.bilm_tf import save_model
 
-    bilm, _, _ = elmo.load_bilm_model(model_path)
+    bilm = elmo.load_bilm_model(model_path).bilm
     options_file, weight_file = save_model(bilm, output_dir)
     click.echo(f"wrote {options_file} and {weight_file}", err=True)
 
@@ -336,6 +338,25 @@ def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
         get_spec(name)  # every name is checked before anything is downloaded
     for name in chosen:
         click.echo(fetch(name, cache=cache, progress=not quiet))
+
+
+@main.command("build-model")
+@click.argument("name")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Where the model folder goes.  [default: ./models/NAME]")
+@click.option("--cache", type=click.Path(path_type=Path), help="Corpus cache folder.")
+@click.option("--max-minutes", type=float, help="Override the recipe's training time limit.")
+@click.option("--quiet", "-q", is_flag=True)
+def build_model_command(name: str, output: Path | None, cache: Path | None, max_minutes: float | None,
+                        quiet: bool) -> None:
+    """Rebuild a shipped model (e.g. en-small, zh-small) from an empty cache: fetch the corpora,
+    build the vocabulary, train (resumable: run again after an interruption), measure held-out
+    perplexity, write the model folder with its model card."""
+    from elmo.recipes.build import build_model
+
+    overrides = {} if max_minutes is None else {"max_minutes": max_minutes}
+    folder = build_model(name, output or Path("models") / name, cache, overrides, progress=not quiet)
+    click.echo(f"model -> {folder}", err=True)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,12 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from elmo.data.tokenizers import get_tokenizer
+from elmo.data.tokenizers import get_tokenizer, moses_tokens
 
 ENGLISH = "pysbd sentences + sacremoses MosesTokenizer(lang=en, escape=False)"
 CHINESE = "jieba (HMM on)"
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
-_IDENTIFIER = r"\w*_\w*"  # kept whole by the Moses tokenizer
-_APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
 # A safe place to cut a long paragraph before pysbd (whose time grows faster than linearly with
 # the length of its input): after a lower-case word of 3+ letters and a full stop, ! or ?, before
 # a capital letter. pysbd splits there too.
@@ -58,10 +56,8 @@ def chunks(paragraph: str, size: int = CHUNK_CHARS) -> list[str]:
 
 
 def english_tokens(sentence: str) -> list[str]:
-    """The Moses tokens of one English sentence; no token holds whitespace."""
-    tokens = _moses().tokenize(_APOSTROPHE.sub("'", sentence.strip()), escape=False,
-                               protected_patterns=[_IDENTIFIER])
-    return [piece for token in tokens for piece in token.split()]
+    """The Moses tokens of one English sentence (the ``moses`` tokenizer)."""
+    return moses_tokens(sentence)
 
 
 def chinese_sentences(paragraph: str) -> list[str]:
@@ -79,13 +75,6 @@ def _segmenter():
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False)
-
-
-@lru_cache(maxsize=1)
-def _moses():
-    from sacremoses import MosesTokenizer
-
-    return MosesTokenizer(lang="en")
 
 
 @lru_cache(maxsize=1)

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from elmo.errors import InputError
 
-TOKENIZERS = ("whitespace", "chars", "jieba")
+TOKENIZERS = ("whitespace", "chars", "jieba", "moses")
+_IDENTIFIER = r"\w*_\w*"  # kept whole by the Moses tokenizer
+_APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
 
 
 def whitespace_tokens(text: str) -> list[str]:
@@ -23,7 +27,10 @@ def get_tokenizer(name: str) -> Callable[[str], list[str]]:
     """The tokenizer called ``name``: one of ``TOKENIZERS``.
 
     ``jieba`` segments Chinese words with jieba (HMM on for unknown words) and drops the
-    whitespace tokens it returns; jieba is imported only when asked for.
+    whitespace tokens it returns; jieba is imported only when asked for. ``moses`` tokenizes
+    English with sacremoses (``lang="en"``, ``escape=False``: punctuation becomes separate tokens);
+    a typographic apostrophe inside a word is read as ``'`` (``you’re`` -> ``you 're``) and words
+    with an underscore (``Py_DECREF``) stay whole.
     """
     if name == "whitespace":
         return whitespace_tokens
@@ -31,6 +38,8 @@ def get_tokenizer(name: str) -> Callable[[str], list[str]]:
         return char_tokens
     if name == "jieba":
         return _jieba_tokenizer()
+    if name == "moses":
+        return moses_tokens
     raise InputError(f"unknown tokenizer {name!r}; choose one of {', '.join(TOKENIZERS)}")
 
 
@@ -45,3 +54,17 @@ def _jieba_tokenizer() -> Callable[[str], list[str]]:
         return [token for token in jieba.lcut(text, HMM=True) if token.strip()]
 
     return jieba_tokens
+
+
+def moses_tokens(text: str) -> list[str]:
+    """The Moses tokens of one English sentence; no token holds whitespace."""
+    tokens = _moses().tokenize(_APOSTROPHE.sub("'", text.strip()), escape=False,
+                               protected_patterns=[_IDENTIFIER])
+    return [piece for token in tokens for piece in token.split()]
+
+
+@lru_cache(maxsize=1)
+def _moses():
+    from sacremoses import MosesTokenizer
+
+    return MosesTokenizer(lang="en")

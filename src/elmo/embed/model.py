@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from elmo.data.chars import batch_to_ids, token_to_char_ids
+from elmo.data.tokenizers import get_tokenizer
 from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError
 from elmo.modules.bilm import BiLM, LSTMState, remove_sentence_markers
@@ -33,12 +34,14 @@ class ElmoModel:
             ``"error"``.
         token_cache_size: distinct tokens whose layer-0 vectors are remembered (0 disables).
         vocabulary: the word-input vocabulary (required by models that read word ids).
+        tokenizer: what tokenized the model's training text (see :mod:`elmo.data.tokenizers`);
+            ``embed_text`` applies it, so raw text is split as the model saw text in training.
     """
 
     def __init__(self, bilm: BiLM, name: str = "elmo", batch_size: int = 64,
                  max_sentence_length: int = 1000, long_sentences: str = "split",
                  token_cache_size: int = 200_000, stateful: bool = False,
-                 vocabulary: list[str] | None = None) -> None:
+                 vocabulary: list[str] | None = None, tokenizer: str | None = None) -> None:
         if long_sentences not in LONG_SENTENCE_POLICIES:
             raise InputError(f"long_sentences must be one of {LONG_SENTENCE_POLICIES}, "
                              f"found {long_sentences!r}")
@@ -55,6 +58,7 @@ class ElmoModel:
         if bilm.token_encoder.uses_words and vocabulary is None:
             raise InputError("this model reads word ids: give its vocabulary")
         self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
+        self.tokenizer = tokenizer or "whitespace"
 
     @property
     def config(self):
@@ -96,6 +100,18 @@ class ElmoModel:
             for index, result in zip(chunk, self._embed_batch([pieces[i] for i in chunk])):
                 vectors[index] = result
         return self._joined(vectors, owners, len(sentences))
+
+    def embed_text(self, lines: Sequence[str], batch_size: int | None = None,
+                   ) -> tuple[list[list[str]], list[np.ndarray]]:
+        """Tokenize raw lines (one sentence each) with the model's own tokenizer and embed them.
+
+        Returns the tokens of each line and their vectors, (L + 1, n_tokens, 2P) per line.
+        """
+        if isinstance(lines, str):
+            raise InputError("embed_text expects a list of lines (one sentence each), not a string")
+        tokenize = get_tokenizer(self.tokenizer)
+        sentences = [tokenize(line) for line in lines]
+        return sentences, self.embed(sentences, batch_size)
 
     def embed_sentence(self, sentence: Sequence[str]) -> np.ndarray:
         """Vectors of one sentence: (L + 1, n_tokens, 2 * projection_dim)."""

@@ -10,6 +10,8 @@ Dataset layout (what ``load_weights`` reads and ``save_weights`` writes)::
                                             /B     (4 * dim,)  forget bias +1.0 not included
                                             /W_P_0 (dim, projection_dim)
     d = 0 forward, 1 backward
+    word_embedding                               (vocab_size, dim)  only for word-input models
+                                                 (not in the original format)
 """
 from __future__ import annotations
 
@@ -68,6 +70,9 @@ def load_weights(bilm: BiLM, weight_file: str | Path) -> None:
 
 def save_model(bilm: BiLM, directory: str | Path) -> tuple[Path, Path]:
     """Write ``options.json`` and ``weights.hdf5`` in the original layout; returns both paths."""
+    if bilm.config.token_encoder != "char":
+        raise ModelFileError("the original format holds character-input models only; this model "
+                             f"reads words ({bilm.config.token_encoder!r}): keep its native folder")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     options_file, weight_file = directory / "options.json", directory / "weights.hdf5"
@@ -77,10 +82,8 @@ def save_model(bilm: BiLM, directory: str | Path) -> tuple[Path, Path]:
 
 
 def save_weights(bilm: BiLM, weight_file: str | Path) -> None:
-    """Write ``bilm``'s tensors as float32 datasets named and shaped as the original writes them."""
-    if bilm.config.token_encoder != "char":
-        raise ModelFileError("the original format holds character-input models only; this model "
-                             f"reads words ({bilm.config.token_encoder!r}): keep its native folder")
+    """Write ``bilm``'s tensors as float32 datasets named and shaped as the original writes them
+    (plus ``word_embedding`` for models with word input, which the original format lacks)."""
     temporary = Path(f"{weight_file}.partial")
     with h5py.File(temporary, "w") as handle, torch.no_grad():
         for stored in _stored_tensors(bilm):
@@ -112,6 +115,20 @@ def _transposed(name: str, tensor: torch.Tensor) -> _StoredTensor:
 
 def _stored_tensors(bilm: BiLM) -> Iterator[_StoredTensor]:
     encoder = bilm.token_encoder
+    if encoder.word_embedding is not None:
+        yield _plain("word_embedding", encoder.word_embedding.weight)
+    if encoder.cnn is not None:
+        yield from _char_encoder_tensors(encoder)
+    for index, layer in enumerate(bilm.layers):
+        for direction in range(2):
+            prefix = f"RNN_{direction}/RNN/MultiRNNCell/Cell{index}/LSTMCell"
+            yield _lstm_kernel(f"{prefix}/W_0", layer.input_weight[direction],
+                               layer.state_weight[direction])
+            yield _plain(f"{prefix}/B", layer.bias[direction])
+            yield _plain(f"{prefix}/W_P_0", layer.projection_weight[direction])
+
+
+def _char_encoder_tensors(encoder) -> Iterator[_StoredTensor]:
     char_table = encoder.cnn.char_embedding.weight  # row 0 (absent token) stays zero, not stored
 
     def set_char_table(stored: torch.Tensor) -> None:
@@ -132,13 +149,6 @@ def _stored_tensors(bilm: BiLM) -> Iterator[_StoredTensor]:
         yield _plain(f"CNN_high_{k}/b_carry", layer.bias[dim:])
     yield _transposed("CNN_proj/W_proj", encoder.projection.weight)
     yield _plain("CNN_proj/b_proj", encoder.projection.bias)
-    for index, layer in enumerate(bilm.layers):
-        for direction in range(2):
-            prefix = f"RNN_{direction}/RNN/MultiRNNCell/Cell{index}/LSTMCell"
-            yield _lstm_kernel(f"{prefix}/W_0", layer.input_weight[direction],
-                               layer.state_weight[direction])
-            yield _plain(f"{prefix}/B", layer.bias[direction])
-            yield _plain(f"{prefix}/W_P_0", layer.projection_weight[direction])
 
 
 def _lstm_kernel(name: str, input_weight: torch.Tensor, state_weight: torch.Tensor) -> _StoredTensor:

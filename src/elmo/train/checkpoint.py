@@ -75,7 +75,8 @@ class Checkpoints:
 
 
 # Settings that may change when a run is resumed: how long it runs and how it reports.
-_RESUMABLE = {("training", "max_steps"), ("training", "epochs"), ("training", "checkpoint_every"),
+_RESUMABLE = {("training", "max_steps"), ("training", "epochs"), ("training", "max_minutes"),
+              ("training", "checkpoint_every"),
               ("training", "keep_checkpoints"), ("training", "log_every"), ("data", "heldout")}
 
 

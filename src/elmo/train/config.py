@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from elmo.config import BiLMConfig, reject_unknown
+from elmo.data.tokenizers import TOKENIZERS
 from elmo.errors import ConfigError
 from elmo.loading import bundled_models
 
@@ -58,6 +59,8 @@ class DataConfig:
     #                      process compute what G processes with batch_size / G rows each compute
     max_sentence_length: int = 100  # sentences batching: longer sentences are split
     shuffle: bool = True
+    tokenizer: str = "whitespace"  # what tokenized the corpus; recorded with the model so raw
+    #                                text is tokenized the same way when it is embedded
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class TrainingConfig:
     output_dir: str
     max_steps: int | None = None  # one of max_steps / epochs
     epochs: float | None = None  # passes over the training tokens (counted once at start)
+    max_minutes: float | None = None  # also stop (checkpoint and final model) after this much
+    #                                   training time, summed over resumed runs
     checkpoint_every: int = 1000
     keep_checkpoints: int = 2
     log_every: int = 10
@@ -92,6 +97,7 @@ class TrainingConfig:
     dropout: float = 0.1
     bf16: bool = False  # autocast to bfloat16 for the matrix products
     init_from: str | None = None  # a model to continue training (native folder or original files)
+    softmax_float16: bool = False  # store the final model's softmax in float16 (half the size)
     token_encoder: str = "char"  # "char", "word" or "both" (word vector fused with the char CNN)
     word_dim: int = 0  # width of the word vectors for "both" ("word" uses projection_dim)
 
@@ -165,6 +171,7 @@ def parse_train_config(raw: dict[str, Any], source: str = "config", base: Path =
 def _check_values(config: TrainConfig, source: str) -> None:
     checks = [
         (config.data.batching in BATCHINGS, f"[data] batching must be one of {BATCHINGS}"),
+        (config.data.tokenizer in TOKENIZERS, f"[data] tokenizer must be one of {TOKENIZERS}"),
         (config.softmax.type in SOFTMAXES, f"[softmax] type must be one of {SOFTMAXES}"),
         (config.optimizer.name in OPTIMIZERS, f"[optimizer] name must be one of {OPTIMIZERS}"),
         (config.optimizer.schedule in SCHEDULES, f"[optimizer] schedule must be one of {SCHEDULES}"),

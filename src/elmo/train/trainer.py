@@ -61,7 +61,7 @@ def build_model(config: TrainConfig, vocab: Vocabulary) -> BidirectionalLM:
             model.softmax = fresh
         model.dropout = config.training.dropout
         return model.train()
-    bilm, _, _ = load_bilm_model(source)  # original format: no softmax stored, start a new one
+    bilm = load_bilm_model(source).bilm  # original format: no softmax stored, start a new one
     if bilm.token_encoder.uses_words:
         raise ConfigError(f"{source}: continue word-input models from their native folder")
     head = build_softmax(softmax.type, projection_dim(bilm), len(vocab), softmax.n_samples,
@@ -141,7 +141,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
     optimizer, scheduler = make_optimizer(config, model, steps)
     config_dict = config.to_dict()
     checkpoints = Checkpoints(output_dir, config.training.keep_checkpoints)
-    step, state = 0, None
+    step, state, tokens_seen, seconds_before = 0, None, 0, 0.0
     latest = checkpoints.latest()
     if latest is not None:
         shared, own = checkpoints.load(latest, context, config_dict)
@@ -154,6 +154,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             model.softmax.generator.set_state(own["sampler_rng"])
         state = None if own["lstm_state"] is None else LSTMState(*own["lstm_state"])
         step = shared["step"]
+        tokens_seen, seconds_before = shared["tokens_seen"], shared["seconds"]
     elif isinstance(model.softmax, SampledSoftmax):
         model.softmax.generator.manual_seed(config.training.seed)
     if context.is_main:
@@ -165,9 +166,13 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                dynamic_ncols=True)
     carry = config.data.batching == "windows"
     window = _Window()
+    started = time.perf_counter()
     model.train()
+    deadline = math.inf if config.training.max_minutes is None else (
+        started + 60 * config.training.max_minutes - seconds_before)
     with bar:
         while step < steps:
+            out_of_time = _agreed(context, time.perf_counter() >= deadline)
             char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
             with autocast:
                 output = runner(char_ids, word_ids, targets, mask, state)
@@ -179,17 +184,21 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             optimizer.step()
             scheduler.step()
             step += 1
+            tokens_seen += output.n_tokens * context.world_size
             state = LSTMState(output.state.h.detach(), output.state.c.detach()) if carry else None
             window.add(output, norm)
             bar.update(1)
-            if step % config.training.log_every == 0 or step == steps:
+            last = step == steps or out_of_time
+            if step % config.training.log_every == 0 or last:
                 row = window.row(step, optimizer.param_groups[0]["lr"])
                 bar.set_postfix(loss=f"{row['loss']:.3f}", ppl=f"{row['forward_ppl']:.1f}/"
                                 f"{row['backward_ppl']:.1f}", tok_s=f"{row['tokens_per_s']:.0f}")
                 log.write(row)
-            if step % config.training.checkpoint_every == 0 or step == steps:
+            if step % config.training.checkpoint_every == 0 or last:
                 shared = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                          "scheduler": scheduler.state_dict(), "step": step, "config": config_dict}
+                          "scheduler": scheduler.state_dict(), "step": step, "config": config_dict,
+                          "tokens_seen": tokens_seen,
+                          "seconds": seconds_before + time.perf_counter() - started}
                 own = {"batcher": batcher.state_dict(), "torch_rng": torch.get_rng_state(),
                        "sampler_rng": model.softmax.generator.get_state()
                        if isinstance(model.softmax, SampledSoftmax) else None,
@@ -199,14 +208,29 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                 if config.data.heldout and context.is_main:
                     log.write_heldout(step, _heldout(model, vocab, config))
                     model.train()
+            if out_of_time:
+                break
     final = output_dir / "model"
     if context.is_main:
         softmax = {"kind": config.softmax.type, "n_samples": config.softmax.n_samples,
                    "cutoffs": list(config.softmax.cutoffs), "div_value": config.softmax.div_value}
-        save_native(final, model, vocab.tokens, softmax,
-                    {"steps": step, "train": list(config.data.train), "world_size": context.world_size})
+        metadata = {"tokenizer": config.data.tokenizer, "steps": step, "tokens_seen": tokens_seen,
+                    "train_seconds": round(seconds_before + time.perf_counter() - started),
+                    "train": [Path(p).name for p in config.data.train],
+                    "world_size": context.world_size, "device": context.device.type}
+        save_native(final, model, vocab.tokens, softmax, metadata,
+                    half_precision_softmax=config.training.softmax_float16)
     context.barrier()
     return final
+
+
+def _agreed(context: Context, flag: bool) -> bool:
+    """True on every process if it is true on rank 0 (so all stop at the same step)."""
+    if not context.distributed:
+        return flag
+    value = torch.tensor([float(flag)], device=context.device)
+    torch.distributed.broadcast(value, src=0)
+    return bool(value.item())
 
 
 def _heldout(model: BidirectionalLM, vocab: Vocabulary, config: TrainConfig) -> dict[str, float]:

@@ -1,0 +1,139 @@
+"""``elmo build-model NAME``: rebuild a shipped model from an empty cache.
+
+fetch the corpora -> build the vocabulary from their train splits -> train (resumable) -> exact
+held-out perplexity -> model folder (native format, which is also an original-format export)
+with a model card. The recipe ``NAME.toml`` beside this module holds every setting.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from elmo import corpora
+from elmo.data.corpus import expand_shards
+from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
+from elmo.errors import ConfigError
+from elmo.evaluate.perplexity import Perplexity, perplexity
+from elmo.interop.native import load_native
+from elmo.train.config import parse_train_config
+from elmo.train.trainer import train
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files(__package__).iterdir() if p.name.endswith(".toml"))
+
+
+def read_recipe(name: str) -> dict[str, Any]:
+    if name not in recipe_names():
+        raise ConfigError(f"no recipe named {name!r}; known: {', '.join(recipe_names())}")
+    return tomllib.loads(resources.files(__package__).joinpath(f"{name}.toml").read_text("utf-8"))
+
+
+def build_model(name: str, output: str | Path, cache: str | Path | None = None,
+                overrides: dict[str, Any] | None = None, progress: bool = True) -> Path:
+    """Run the recipe; the work (vocabulary, checkpoints) goes to ``<cache>/builds/<name>`` so an
+    interrupted build resumes, and the finished model folder is copied to ``output``."""
+    recipe = read_recipe(name)
+    sources = recipe.pop("corpora")
+    for corpus in [*sources["train"], sources["heldout"]]:
+        corpora.fetch(corpus, cache, progress=progress)
+    work = corpora.cache_root(cache) / "builds" / name
+    work.mkdir(parents=True, exist_ok=True)
+    train_files = [str(corpora.corpus_path(c, "train", cache)) for c in sources["train"]]
+    heldout = str(corpora.corpus_path(sources["heldout"], "dev", cache))
+    vocab_path = work / "vocab.txt"
+    if not vocab_path.is_file():
+        counts = count_tokens(train_files, progress=progress)
+        build_vocabulary(counts, max_size=sources["vocab_size"]).save(vocab_path)
+    curve = work / "heldout-curve.txt"  # the first sentences of the dev split, scored at each
+    if not curve.is_file():             # checkpoint for the learning curve in log.csv
+        with open(heldout, encoding="utf-8") as lines:
+            curve.write_text("".join(line for _, line in zip(range(sources["curve_sentences"]), lines)),
+                             encoding="utf-8")
+    recipe["data"].update(train=train_files, vocab=str(vocab_path), tokenizer=sources["tokenizer"],
+                          heldout=[str(curve)])
+    recipe["training"].update(output_dir=str(work / "run"), **(overrides or {}))
+    config = parse_train_config(recipe, f"recipe {name}")
+    trained = train(config, progress=progress)
+    model, tokens, saved = load_native(trained)
+    result = perplexity(model, Vocabulary(tokens), expand_shards(heldout), progress=progress)
+    output = Path(output)
+    if output.exists():
+        shutil.rmtree(output)
+    shutil.copytree(trained, output)
+    _add_results(output, sources, heldout, result)
+    write_model_card(output, name, sources, recipe, saved["metadata"], result, cache)
+    return output
+
+
+def _add_results(folder: Path, sources: dict, heldout: str, result: Perplexity) -> None:
+    path = folder / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["metadata"]["heldout"] = {"corpus": sources["heldout"], "split": "dev",
+                                     "forward_ppl": round(result.forward, 2),
+                                     "backward_ppl": round(result.backward, 2),
+                                     "average_ppl": round(result.average, 2), "tokens": result.tokens}
+    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, metadata: dict,
+                     result: Perplexity, cache) -> Path:
+    """MODEL_CARD.md: data, tokenizer, sizes, training, held-out perplexity, use, licences."""
+    infos = {info.name: info for info in corpora.list_corpora(cache)}
+    lstm, cnn = recipe["model"]["lstm"], recipe["model"]["char_cnn"]
+    rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources["train"])
+    hours = metadata["train_seconds"] / 3600
+    device = "CPU (2 cores)" if metadata.get("device") == "cpu" else metadata.get("device", "?")
+    card = f"""# {name}
+
+A biLM (ELMo) trained by `elmo build-model {name}` with this package's own recipe
+(`src/elmo/recipes/{name}.toml`).
+
+## Data
+Train splits of these corpora (their dev and test splits are excluded from training):
+
+| corpus | description | licence |
+|---|---|---|
+{rows}
+
+Tokenizer: `{metadata["tokenizer"]}`, recorded in `config.json` and applied automatically when
+raw text is embedded (`elmo embed`, `ElmoModel.embed_text`). Softmax vocabulary: the
+{sources["vocab_size"]:,} most frequent training tokens; the character input sees every token.
+
+## Model
+Character CNN (filters {cnn["filters"]}, {cnn["n_highway"]} highway layer), 2 x {lstm["n_layers"]}
+LSTM layers with {lstm["dim"]} cells projected to {lstm["projection_dim"]}, skip connections,
+clipping {lstm["cell_clip"]} / {lstm["proj_clip"]}. Each token gets {lstm["n_layers"] + 1}
+representations of width {2 * lstm["projection_dim"]}.
+
+## Training
+{metadata["steps"]:,} steps of {recipe["data"]["batch_size"]} x {recipe["data"]["unroll_steps"]}
+tokens per direction ({metadata["tokens_seen"]:,} tokens), sampled softmax
+({recipe["softmax"]["n_samples"]} samples), Adagrad lr {recipe["optimizer"]["lr"]}, dropout
+{recipe["training"]["dropout"]}; {hours:.2f} hours on {device}, torch {torch.__version__}.
+
+## Held-out perplexity
+Exact (full softmax), on the dev split of `{sources["heldout"]}` ({result.tokens:,} tokens per direction):
+
+| forward | backward | average |
+|---:|---:|---:|
+| {result.forward:.1f} | {result.backward:.1f} | {result.average:.1f} |
+
+## Intended use
+Contextual word vectors for {"English" if metadata["tokenizer"] == "moses" else "Chinese"} text: features for
+downstream models (tagging, classification), polysemy analysis, teaching. A small model trained
+on a few million tokens: far from the quality of the original ELMo trained on a billion.
+
+## Licences
+The training corpora's licence notices are in their cache folders (`elmo data list`); the model
+weights are released under the project's licence.
+"""
+    path = folder / "MODEL_CARD.md"
+    path.write_text(card, encoding="utf-8")
+    return path
