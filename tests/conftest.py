@@ -9,12 +9,13 @@ import pytest
 import elmo
 
 FIXTURES = Path(__file__).parent / "fixtures"
+TINY = "bilm-tf-tiny"  # the bundled test model whose reference embeddings are in fixtures/
 REFERENCE = FIXTURES / "bilm_tf"
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir() -> Path:
-    return elmo.loading.BUNDLED_DIR / elmo.DEFAULT_MODEL
+    return elmo.loading.BUNDLED_DIR / TINY
 
 
 @pytest.fixture(scope="session")
@@ -25,5 +26,5 @@ def reference_sentences() -> list[list[str]]:
 
 @pytest.fixture()
 def tiny_bilm():
-    bilm = elmo.load_bilm_model().bilm
+    bilm = elmo.load_bilm_model(TINY).bilm
     return bilm

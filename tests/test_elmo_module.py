@@ -4,17 +4,18 @@ import torch
 
 import elmo
 from elmo import Elmo, InputError, batch_to_ids
+from conftest import TINY
 
 SENTENCES = [["I", "play", "chess", "."], ["A", "play", "on", "stage"], ["Hi"]]
 
 
 def test_elmo_outputs_equal_the_scalar_mix_of_the_layers():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=2, dropout=0.0)
+    module = Elmo(TINY, num_output_representations=2, dropout=0.0)
     with torch.no_grad():
         module.scalar_mixes[0].scalar_parameters.copy_(torch.tensor([1.0, -0.5, 0.25]))
         module.scalar_mixes[0].gamma.fill_(2.0)
         out = module(batch_to_ids(SENTENCES))
-    layers = elmo.load().embed(SENTENCES)
+    layers = elmo.load(TINY).embed(SENTENCES)
     weights = torch.softmax(torch.tensor([1.0, -0.5, 0.25]), 0).numpy()
     for row, vectors in enumerate(layers):
         n = vectors.shape[1]
@@ -26,7 +27,7 @@ def test_elmo_outputs_equal_the_scalar_mix_of_the_layers():
 
 
 def test_top_mode_returns_the_top_layer_without_parameters():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1, dropout=0.0, mix="top")
+    module = Elmo(TINY, num_output_representations=1, dropout=0.0, mix="top")
     out = module(batch_to_ids(SENTENCES))
     assert not [p for p in module.parameters() if p.requires_grad]
     np.testing.assert_allclose(out["elmo_representations"][0].detach().numpy(),
@@ -34,7 +35,7 @@ def test_top_mode_returns_the_top_layer_without_parameters():
 
 
 def test_bilm_is_frozen_by_default_and_only_the_mix_learns():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1)
+    module = Elmo(TINY, num_output_representations=1)
     module.train()
     module(batch_to_ids(SENTENCES))["elmo_representations"][0].sum().backward()
     assert all(p.grad is None for p in module.bilm.parameters())
@@ -43,14 +44,14 @@ def test_bilm_is_frozen_by_default_and_only_the_mix_learns():
 
 
 def test_requires_grad_fine_tunes_the_bilm():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1, requires_grad=True)
+    module = Elmo(TINY, num_output_representations=1, requires_grad=True)
     module(batch_to_ids(SENTENCES))["elmo_representations"][0].sum().backward()
     grads = [p.grad for p in module.bilm.token_encoder.parameters()]
     assert all(g is not None for g in grads) and any(g.abs().sum() > 0 for g in grads)
 
 
 def test_dropout_applies_in_training_and_not_at_inference():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1, dropout=0.5)
+    module = Elmo(TINY, num_output_representations=1, dropout=0.5)
     ids = batch_to_ids(SENTENCES)
     module.eval()
     first, second = (module(ids)["elmo_representations"][0] for _ in range(2))
@@ -61,28 +62,28 @@ def test_dropout_applies_in_training_and_not_at_inference():
 
 
 def test_keep_sentence_boundaries_adds_two_positions():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1, keep_sentence_boundaries=True)
+    module = Elmo(TINY, num_output_representations=1, keep_sentence_boundaries=True)
     out = module(batch_to_ids(SENTENCES))
     assert out["elmo_representations"][0].shape == (3, 6, 32)
     assert out["mask"].sum(1).tolist() == [6, 6, 3]
 
 
 def test_l2_penalty_sums_the_mix_weights_squares():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=2)
+    module = Elmo(TINY, num_output_representations=2)
     with torch.no_grad():
         module.scalar_mixes[0].scalar_parameters.fill_(1.0)
     assert module.l2_penalty().item() == pytest.approx(3.0)
 
 
 def test_vocab_to_cache_gives_the_same_vectors():
-    plain = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1, dropout=0.0)
-    cached = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1, dropout=0.0, vocab_to_cache=["I", "play", "chess"])
+    plain = Elmo(TINY, num_output_representations=1, dropout=0.0)
+    cached = Elmo(TINY, num_output_representations=1, dropout=0.0, vocab_to_cache=["I", "play", "chess"])
     assert len(cached.bilm.token_cache) >= 3
     ids = batch_to_ids(SENTENCES)
     np.testing.assert_allclose(cached(ids)["layers"].numpy(), plain(ids)["layers"].numpy(), atol=1e-6)
 
 
 def test_word_inputs_are_rejected_by_a_character_input_model():
-    module = Elmo(elmo.DEFAULT_MODEL, num_output_representations=1)
+    module = Elmo(TINY, num_output_representations=1)
     with pytest.raises(InputError, match="not used by this character-input model"):
         module(batch_to_ids(SENTENCES), word_inputs=torch.zeros(3, 4, dtype=torch.long))

@@ -9,13 +9,14 @@ from click.testing import CliRunner
 import elmo
 from elmo.cli.main import main
 from elmo.embed.model import ElmoModel
+from conftest import TINY
 
 LINES = ["I play chess .", "The cat sat on the mat .", "Hello", "a b c d e f g h", "chess is fun"]
 
 
 @pytest.fixture(scope="module")
 def model() -> ElmoModel:
-    return elmo.load()
+    return elmo.load(TINY)
 
 
 @pytest.fixture()
@@ -26,7 +27,11 @@ def input_file(tmp_path):
 
 
 def run(*args):
-    return CliRunner().invoke(main, [str(arg) for arg in args])
+    """Invoke the CLI; ``embed`` uses the tiny reference model unless a model is given."""
+    args = [str(arg) for arg in args]
+    if args[:1] == ["embed"] and not {"--model", "--options-file", "--weight-file"} & set(args):
+        args[1:1] = ["--model", TINY]
+    return CliRunner().invoke(main, args)
 
 
 def embed(*args):

@@ -8,6 +8,7 @@ import pytest
 import elmo
 from elmo import ConfigError, ModelFileError
 from elmo.interop.bilm_tf import save_model
+from conftest import TINY
 
 
 @pytest.fixture()
@@ -25,8 +26,8 @@ def _edit_options(folder, change):
 
 
 def test_bundled_default_model_loads_by_name():
-    assert elmo.DEFAULT_MODEL in elmo.bundled_models()
-    assert elmo.load().output_dim == 32
+    assert TINY in elmo.bundled_models()
+    assert elmo.load(TINY).output_dim == 32
 
 
 def test_model_loads_from_folder_weight_file_or_explicit_files(model_copy):
@@ -106,7 +107,7 @@ def test_wrong_value_type_is_reported(model_copy):
 
 
 def test_export_writes_the_original_layout_and_reloads_to_identical_vectors(tmp_path, tiny_model_dir):
-    original = elmo.load()
+    original = elmo.load(TINY)
     save_model(original.bilm, tmp_path / "exported")
     with h5py.File(tiny_model_dir / "lm_weights.hdf5") as before, \
             h5py.File(tmp_path / "exported" / "weights.hdf5") as after:

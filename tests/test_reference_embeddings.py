@@ -6,6 +6,7 @@ import torch
 import elmo
 from elmo.modules.bilm import remove_sentence_markers
 from conftest import REFERENCE
+from conftest import TINY
 
 
 def _reference_top_layer(list_index: int, sentence_index: int) -> np.ndarray:
@@ -29,7 +30,7 @@ def test_stateful_bilm_reproduces_the_original_top_layer(tiny_bilm, reference_se
 
 
 def test_stateful_model_reproduces_the_original_when_fed_in_the_same_batches(reference_sentences):
-    model = elmo.load(stateful=True, batch_size=3)
+    model = elmo.load(TINY, stateful=True, batch_size=3)
     batches = [[reference_sentences[k][i].split() for k in range(3)] for i in range(10)]
     vectors = model.embed([sentence for batch in batches for sentence in batch])
     for i in range(10):
@@ -39,19 +40,19 @@ def test_stateful_model_reproduces_the_original_when_fed_in_the_same_batches(ref
 
 
 def test_stateless_first_batch_matches_the_original_which_started_from_zero(reference_sentences):
-    model = elmo.load()
+    model = elmo.load(TINY)
     first = model.embed([reference_sentences[k][0].split() for k in range(3)])
     for k in range(3):
         np.testing.assert_allclose(first[k][2], _reference_top_layer(k, 0), rtol=0, atol=1e-5)
 
 
 def test_stateless_later_batches_differ_from_the_stateful_original(reference_sentences):
-    later = elmo.load().embed([reference_sentences[0][1].split()])[0][2]
+    later = elmo.load(TINY).embed([reference_sentences[0][1].split()])[0][2]
     assert np.abs(later - _reference_top_layer(0, 1)).max() > 1e-3
 
 
 def test_reset_state_starts_again_from_zero(reference_sentences):
-    model = elmo.load(stateful=True)
+    model = elmo.load(TINY, stateful=True)
     sentence = reference_sentences[1][3].split()
     first = model.embed([sentence])[0]
     carried = model.embed([sentence])[0]

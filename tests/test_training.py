@@ -17,6 +17,7 @@ from elmo.interop.native import load_native
 from elmo.train.config import read_train_config
 from elmo.train.trainer import train
 from training_configs import TRAIN_DATA, write_config
+from conftest import TINY
 
 
 def _parameters(folder):
@@ -118,10 +119,10 @@ def test_training_continues_from_a_trained_folder_and_from_original_weights(tmp_
     assert any(not torch.equal(before[name], after[name]) for name in before)
     (tmp_path / "hdf5").mkdir()
     from_original = write_config(tmp_path / "hdf5", model="",
-                                 training=f'max_steps = 2\ninit_from = "{elmo.DEFAULT_MODEL}"')
+                                 training=f'max_steps = 2\ninit_from = "{TINY}"')
     train(read_train_config(from_original), progress=False)
     continued = elmo.load(tmp_path / "hdf5" / "run" / "model")
-    assert continued.output_dim == elmo.load().output_dim
+    assert continued.output_dim == elmo.load(TINY).output_dim
 
 
 def test_continuing_with_another_vocabulary_is_refused(tmp_path):
@@ -173,7 +174,7 @@ def test_sentence_batching_trains(tmp_path):
 
 
 def test_perplexity_is_refused_for_a_model_without_softmax():
-    result = _cli("perplexity", elmo.loading.BUNDLED_DIR / elmo.DEFAULT_MODEL, TRAIN_DATA)
+    result = _cli("perplexity", elmo.loading.BUNDLED_DIR / TINY, TRAIN_DATA)
     assert result.exit_code == 2 and "has no softmax" in result.output
 
 

@@ -67,6 +67,7 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     if output.exists():
         shutil.rmtree(output)
     shutil.copytree(trained, output)
+    shutil.copy(work / "run" / "log.csv", output / "training_log.csv")
     _add_results(output, sources, heldout, result)
     write_model_card(output, name, sources, recipe, saved["metadata"], result, cache)
     return output

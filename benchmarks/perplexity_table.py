@@ -1,0 +1,105 @@
+"""Held-out perplexity of the shipped biLMs next to Kneser-Ney n-gram models, and learning curves.
+
+For each model built by ``elmo build-model NAME`` it prints the exact forward, backward and
+average perplexity on the dev split of its held-out corpus, next to interpolated Kneser-Ney
+3-gram and 5-gram models trained on exactly the same training text with the same vocabulary
+(``<UNK>`` for the rest, ``</S>`` predicted). It also plots the learning curve the training
+logged (held-out perplexity on the first dev sentences against tokens seen) to PNG files.
+
+Usage: python benchmarks/perplexity_table.py [en-small zh-small] [--plot-dir docs/images]
+       [--word-model NAME=FOLDER]   # add a row for the same recipe trained with word input only
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+from pathlib import Path
+
+from elmo import corpora
+from elmo.data.corpus import expand_shards, iter_sentences
+from elmo.data.vocab import Vocabulary
+from elmo.evaluate.kneser_ney import KneserNeyLM
+from elmo.evaluate.perplexity import perplexity
+from elmo.interop.native import load_native
+from elmo.loading import BUNDLED_DIR
+from elmo.recipes.build import read_recipe
+
+
+def bilm_row(folder: Path, heldout: Path) -> tuple[float, float, float]:
+    model, tokens, _ = load_native(folder)
+    result = perplexity(model, Vocabulary(tokens), expand_shards(str(heldout)), progress=False)
+    return result.forward, result.backward, result.average
+
+
+def ngram_row(order: int, vocabulary: Vocabulary, train: list[Path], heldout: Path):
+    directions = []
+    for reverse in (False, True):
+        model = KneserNeyLM(vocabulary, order, reverse).fit(iter_sentences(train))
+        total, count = model.log_likelihood(iter_sentences([heldout]))
+        directions.append(-total / count)
+    forward, backward = directions
+    return math.exp(forward), math.exp(backward), math.exp((forward + backward) / 2)
+
+
+def plot_curve(name: str, log: Path, plot_dir: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [row for row in csv.DictReader(open(log)) if row.get("heldout_ppl")]
+    if not rows:
+        return None
+    steps = {int(row["step"]): row for row in csv.DictReader(open(log)) if row.get("tokens")}
+    per_step = next(iter(steps.values()))
+    tokens_per_step = int(per_step["tokens"]) / (int(per_step["step"]) or 1)
+    seen = [int(row["step"]) * tokens_per_step / 1e6 for row in rows]
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for key, label in (("heldout_forward_ppl", "forward"), ("heldout_backward_ppl", "backward"),
+                       ("heldout_ppl", "average")):
+        axis.plot(seen, [float(row[key]) for row in rows], marker="o", markersize=3, label=label)
+    axis.set(xlabel="training tokens seen (millions)", ylabel="held-out perplexity",
+             title=f"{name}: learning curve", yscale="log")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    path = plot_dir / f"learning_curve_{name}.png"
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("models", nargs="*", default=["en-small", "zh-small"])
+    parser.add_argument("--plot-dir", type=Path, default=Path("docs/images"))
+    parser.add_argument("--word-model", action="append", default=[],
+                        help="NAME=FOLDER: a word-input model trained by the same recipe")
+    args = parser.parse_args()
+    word_models = dict(item.split("=", 1) for item in args.word_model)
+    for name in args.models:
+        folder = BUNDLED_DIR / name
+        recipe = read_recipe(name)["corpora"]
+        train = [corpora.corpus_path(c, "train") for c in recipe["train"]]
+        heldout = corpora.corpus_path(recipe["heldout"], "dev")
+        vocabulary = Vocabulary.load(folder / "vocab.txt")
+        metadata = json.loads((folder / "config.json").read_text())["metadata"]
+        print(f"\n{name}: dev split of {recipe['heldout']}, vocabulary {len(vocabulary):,}, "
+              f"biLM trained on {metadata['tokens_seen']:,} tokens")
+        print(f"{'model':<34} {'forward':>9} {'backward':>9} {'average':>9}")
+        rows = [("biLM, char CNN (shipped)", bilm_row(folder, heldout))]
+        if name in word_models:
+            rows.append(("biLM, word input only", bilm_row(Path(word_models[name]), heldout)))
+        rows += [(f"Kneser-Ney {order}-gram", ngram_row(order, vocabulary, train, heldout))
+                 for order in (3, 5)]
+        for label, values in rows:
+            print(f"{label:<34} " + " ".join(f"{v:9.1f}" for v in values))
+        curve = plot_curve(name, folder / "training_log.csv", args.plot_dir)
+        if curve:
+            print(f"learning curve -> {curve}")
+
+
+if __name__ == "__main__":
+    main()

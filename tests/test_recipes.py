@@ -1,0 +1,25 @@
+import pytest
+
+from elmo.recipes.build import read_recipe, recipe_names
+from elmo.train.config import parse_train_config
+from elmo import ConfigError
+
+
+def test_shipped_models_have_recipes():
+    assert {"en-small", "zh-small"} <= set(recipe_names())
+
+
+@pytest.mark.parametrize("name", ["en-small", "zh-small"])
+def test_recipe_is_a_valid_training_config_once_its_corpora_are_filled_in(name):
+    recipe = read_recipe(name)
+    sources = recipe.pop("corpora")
+    assert sources["heldout"] not in ("",) and sources["tokenizer"] in ("moses", "jieba")
+    recipe["data"].update(train=["train.txt"], vocab="vocab.txt")
+    recipe["training"]["output_dir"] = "run"
+    config = parse_train_config(recipe, name)
+    assert config.training.max_minutes is not None and config.data.batching == "windows"
+
+
+def test_unknown_recipe_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="en-small"):
+        read_recipe("xx-huge")
