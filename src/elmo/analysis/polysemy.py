@@ -19,6 +19,10 @@ class ContextPair:
     second: tuple[str, ...]
     same_sense: bool
 
+    @property
+    def language(self) -> str:
+        return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in self.word) else "en"
+
 
 DEMO_PAIRS = (
     ContextPair("play", tuple("I like to play chess with my brother .".split()),
@@ -33,6 +37,10 @@ DEMO_PAIRS = (
                 True),
     ContextPair("苹果", ("我", "每天", "吃", "一个", "苹果", "。"), ("苹果", "公司", "发布", "了", "新", "手机", "。"),
                 False),
+    ContextPair("包袱", ("他", "背着", "一个", "沉重", "的", "包袱", "走", "了", "很", "远", "。"),
+                ("她", "把", "衣服", "放进", "包袱", "里", "。"), True),
+    ContextPair("包袱", ("他", "背着", "一个", "沉重", "的", "包袱", "走", "了", "很", "远", "。"),
+                ("相声", "演员", "抖", "了", "一个", "包袱", "，", "观众", "大笑", "。"), False),
 )
 
 
@@ -50,13 +58,14 @@ def layer_similarities(model: ElmoModel, pair: ContextPair) -> np.ndarray:
     return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
 
 
-def similarity_table(model: ElmoModel, pairs=DEMO_PAIRS) -> str:
-    """A readable table of per-layer cosine similarities for each pair."""
-    n_layers = model.n_representations
+def similarity_table(models: dict[str, ElmoModel], pairs=DEMO_PAIRS) -> str:
+    """A readable table of per-layer cosine similarities for each pair, each pair embedded by the
+    model of its language (``models`` maps "en"/"zh" to a model)."""
+    n_layers = max(model.n_representations for model in models.values())
     header = f"{'word':<6} {'sense':<10}" + "".join(f" {'layer ' + str(k):>8}" for k in range(n_layers))
     lines = [header, "-" * len(header)]
     for pair in pairs:
-        values = layer_similarities(model, pair)
+        values = layer_similarities(models[pair.language], pair)
         sense = "same" if pair.same_sense else "different"
         lines.append(f"{_padded(pair.word, 6)} {sense:<10}" + "".join(f" {v:8.3f}" for v in values))
         lines.append(f"{'':<6}   a: {' '.join(pair.first)}")

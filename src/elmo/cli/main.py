@@ -134,21 +134,26 @@ def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: s
 
 
 @main.command()
-@click.option("--model", "model_name", metavar="NAME_OR_PATH", default=DEFAULT_MODEL, show_default=True,
-              help="A bundled model, a model folder, or a weight file.")
-def demo(model_name: str) -> None:
+@click.option("--model", "model_name", metavar="NAME_OR_PATH",
+              help="One model for every sentence.  [default: en-small for English, zh-small for "
+                   "Chinese, when shipped; else the default model]")
+def demo(model_name: str | None) -> None:
     """Embed a few bundled sentences and print each layer's similarity of a word across contexts."""
     from elmo.analysis.polysemy import similarity_table
 
-    model = elmo.load(model_name)
-    config = model.config.lstm
-    click.echo(f"model {model.name}: {config.n_layers}-layer biLSTM, {config.dim} cells, "
-               f"vectors of {model.output_dim} per layer\n")
-    click.echo("cosine similarity of the word's vectors in sentences a and b, per layer "
+    shipped = bundled_models()
+    names = {language: model_name or (f"{language}-small" if f"{language}-small" in shipped
+                                      else DEFAULT_MODEL) for language in ("en", "zh")}
+    models = {language: elmo.load(name) for language, name in names.items()}
+    for language, model in models.items():
+        lstm = model.config.lstm
+        click.echo(f"{language}: {model.name}, {lstm.n_layers}-layer biLSTM with {lstm.dim} cells, "
+                   f"vectors of {model.output_dim} per layer")
+    click.echo("\ncosine similarity of the word's vectors in sentences a and b, per layer "
                "(layer 0 is context-free, so it is always 1.000):\n")
-    click.echo(similarity_table(model))
-    if model.name == DEFAULT_MODEL:
-        click.echo(f"\n{DEFAULT_MODEL} is a tiny test model that has not learned a language: it checks "
+    click.echo(similarity_table(models))
+    if "bilm-tf-tiny" in names.values():
+        click.echo("\nbilm-tf-tiny is a tiny test model that has not learned a language: it checks "
                    "exactness, and its similarities carry no linguistic meaning.")
 
 
