@@ -83,6 +83,12 @@ def _add_results(folder: Path, sources: dict, heldout: str, result: Perplexity) 
     path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _softmax_text(softmax: dict) -> str:
+    if softmax["type"] == "sampled":
+        return f"sampled softmax ({softmax.get('n_samples', 8192)} samples)"
+    return f"{softmax['type']} softmax"
+
+
 def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, metadata: dict,
                      result: Perplexity, cache) -> Path:
     """MODEL_CARD.md: data, tokenizer, sizes, training, held-out perplexity, use, licences."""
@@ -115,8 +121,8 @@ representations of width {2 * lstm["projection_dim"]}.
 
 ## Training
 {metadata["steps"]:,} steps of {recipe["data"]["batch_size"]} x {recipe["data"]["unroll_steps"]}
-tokens per direction ({metadata["tokens_seen"]:,} tokens), sampled softmax
-({recipe["softmax"]["n_samples"]} samples), Adagrad lr {recipe["optimizer"]["lr"]}, dropout
+tokens per direction ({metadata["tokens_seen"]:,} tokens), {_softmax_text(recipe["softmax"])},
+Adagrad lr {recipe["optimizer"]["lr"]}, dropout
 {recipe["training"]["dropout"]}; {hours:.2f} hours on {device}, torch {torch.__version__}.
 
 ## Held-out perplexity
