@@ -96,7 +96,10 @@ def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, metad
     lstm, cnn = recipe["model"]["lstm"], recipe["model"]["char_cnn"]
     rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources["train"])
     hours = metadata["train_seconds"] / 3600
-    device = "CPU (2 cores)" if metadata.get("device") == "cpu" else metadata.get("device", "?")
+    threads = metadata.get("threads", "?")
+    device = (f"CPU ({threads} thread{'s' if threads != 1 else ''} per process, "
+              f"{metadata.get('world_size', 1)} process(es))" if metadata.get("device") == "cpu"
+              else metadata.get("device", "?"))
     card = f"""# {name}
 
 A biLM (ELMo) trained by `elmo build-model {name}` with this package's own recipe
@@ -126,7 +129,8 @@ Adagrad lr {recipe["optimizer"]["lr"]}, dropout
 {recipe["training"]["dropout"]}; {hours:.2f} hours on {device}, torch {torch.__version__}.
 
 ## Held-out perplexity
-Exact (full softmax), on the dev split of `{sources["heldout"]}` ({result.tokens:,} tokens per direction):
+Exact (the model's full output distribution, every token and end of sentence predicted), on the dev
+split of `{sources["heldout"]}` ({result.tokens:,} predictions per direction):
 
 | forward | backward | average |
 |---:|---:|---:|

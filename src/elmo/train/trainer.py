@@ -217,7 +217,8 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
         metadata = {"tokenizer": config.data.tokenizer, "steps": step, "tokens_seen": tokens_seen,
                     "train_seconds": round(seconds_before + time.perf_counter() - started),
                     "train": [Path(p).name for p in config.data.train],
-                    "world_size": context.world_size, "device": context.device.type}
+                    "world_size": context.world_size, "device": context.device.type,
+                    "threads": torch.get_num_threads()}
         save_native(final, model, vocab.tokens, softmax, metadata,
                     half_precision_softmax=config.training.softmax_float16)
     context.barrier()
