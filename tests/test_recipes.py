@@ -23,3 +23,13 @@ def test_recipe_is_a_valid_training_config_once_its_corpora_are_filled_in(name):
 def test_unknown_recipe_lists_the_known_ones():
     with pytest.raises(ConfigError, match="en-small"):
         read_recipe("xx-huge")
+
+
+def test_a_recipe_file_can_replace_a_shipped_name(tmp_path):
+    from elmo.recipes.build import recipe_names
+    from importlib import resources
+    text = resources.files("elmo.recipes").joinpath("en-small.toml").read_text()
+    path = tmp_path / "en-medium.toml"
+    path.write_text(text.replace("dim = 512", "dim = 2048"))
+    assert read_recipe(str(path))["model"]["lstm"]["dim"] == 2048
+    assert "en-medium" not in recipe_names()

@@ -354,9 +354,10 @@ def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True)
 def build_model_command(name: str, output: Path | None, cache: Path | None, max_minutes: float | None,
                         quiet: bool) -> None:
-    """Rebuild a shipped model (e.g. en-small, zh-small) from an empty cache: fetch the corpora,
-    build the vocabulary, train (resumable: run again after an interruption), measure held-out
-    perplexity, write the model folder with its model card."""
+    """Rebuild a shipped model (NAME: en-small, zh-small) or build one from a recipe file (NAME:
+    path to a .toml laid out like src/elmo/recipes/en-small.toml) from an empty cache: fetch the
+    corpora, build the vocabulary, train (resumable: run again after an interruption), measure
+    held-out perplexity, write the model folder with its model card."""
     from elmo.recipes.build import build_model
 
     overrides = {} if max_minutes is None else {"max_minutes": max_minutes}

@@ -30,9 +30,18 @@ def recipe_names() -> list[str]:
 
 
 def read_recipe(name: str) -> dict[str, Any]:
-    if name not in recipe_names():
-        raise ConfigError(f"no recipe named {name!r}; known: {', '.join(recipe_names())}")
-    return tomllib.loads(resources.files(__package__).joinpath(f"{name}.toml").read_text("utf-8"))
+    """A shipped recipe by name, or a recipe file (``.toml``) of the same layout."""
+    if name.endswith(".toml") and Path(name).is_file():
+        text = Path(name).read_text(encoding="utf-8")
+    elif name in recipe_names():
+        text = resources.files(__package__).joinpath(f"{name}.toml").read_text("utf-8")
+    else:
+        raise ConfigError(f"no recipe named {name!r}; known: {', '.join(recipe_names())}, "
+                          "or give a recipe file (.toml)")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"recipe {name}: not valid TOML ({error})") from None
 
 
 def build_model(name: str, output: str | Path, cache: str | Path | None = None,
@@ -40,6 +49,7 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     """Run the recipe; the work (vocabulary, checkpoints) goes to ``<cache>/builds/<name>`` so an
     interrupted build resumes, and the finished model folder is copied to ``output``."""
     recipe = read_recipe(name)
+    name = Path(name).stem if name.endswith(".toml") else name
     sources = recipe.pop("corpora")
     for corpus in [*sources["train"], sources["heldout"]]:
         corpora.fetch(corpus, cache, progress=progress)
