@@ -2,7 +2,7 @@
 
 For each model built by ``elmo build-model NAME`` it prints the exact forward, backward and
 average perplexity on the dev split of its held-out corpus, next to interpolated Kneser-Ney
-3-gram and 5-gram models trained on exactly the same training text with the same vocabulary
+3-gram and 4-gram models trained on exactly the same training text with the same vocabulary
 (``<UNK>`` for the rest, ``</S>`` predicted). It also plots the learning curve the training
 logged (held-out perplexity on the first dev sentences against tokens seen) to PNG files.
 
@@ -93,7 +93,7 @@ def main() -> None:
         if name in word_models:
             rows.append(("biLM, word input only", bilm_row(Path(word_models[name]), heldout)))
         rows += [(f"Kneser-Ney {order}-gram", ngram_row(order, vocabulary, train, heldout))
-                 for order in (3, 5)]
+                 for order in (3, 4)]
         for label, values in rows:
             print(f"{label:<34} " + " ".join(f"{v:9.1f}" for v in values))
         curve = plot_curve(name, folder / "training_log.csv", args.plot_dir)

@@ -37,7 +37,8 @@ def test_unknown_words_count_as_unk_and_backward_model_reads_right_to_left():
     backward = KneserNeyLM(VOCAB, 2, reverse=True).fit(TEXT)
     assert forward.perplexity([["a", "zzz"]]) == pytest.approx(forward.perplexity([["a", "<UNK>"]]))
     # "b </S>" is frequent forward; reversed, sentences end with "a" or "b" before </S>
-    assert backward.counts[1][(3, 1)] == 2 and forward.counts[1][(4, 1)] == 2
+    assert backward.count((3, 1)) == 2 and forward.count((4, 1)) == 2
+    assert forward.count((3,)) == 2  # continuation count: "a" follows <S> and "b"
 
 
 def test_perplexity_of_training_text_is_lower_for_higher_order():
