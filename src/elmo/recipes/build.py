@@ -135,7 +135,7 @@ representations of width {2 * lstm["projection_dim"]}.
 ## Training
 {metadata["steps"]:,} steps of {recipe["data"]["batch_size"]} x {recipe["data"]["unroll_steps"]}
 tokens per direction ({metadata["tokens_seen"]:,} tokens), {_softmax_text(recipe["softmax"])},
-Adagrad lr {recipe["optimizer"]["lr"]}, dropout
+{recipe["optimizer"]["name"]} lr {recipe["optimizer"]["lr"]} ({recipe["optimizer"].get("schedule", "constant")}), dropout
 {recipe["training"]["dropout"]}; {hours:.2f} hours on {device}, torch {torch.__version__}.
 
 ## Held-out perplexity
