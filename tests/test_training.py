@@ -216,3 +216,19 @@ def test_bf16_autocast_trains_and_lowers_the_loss(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "run" / "log.csv")))
     losses = [float(row["loss"]) for row in rows if row["loss"]]
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+
+
+def test_trained_model_records_its_tokenizer_and_embed_applies_it_to_raw_text(tmp_path):
+    config = write_config(tmp_path, data='tokenizer = "chars"', training="max_steps = 1")
+    train(read_train_config(config), progress=False)
+    model_dir = tmp_path / "run" / "model"
+    model = elmo.load(model_dir)
+    assert model.tokenizer == "chars"
+    tokens, vectors = model.embed_text(["苹果手机"])
+    assert tokens == [["苹", "果", "手", "机"]] and vectors[0].shape[1] == 4
+    (tmp_path / "raw.txt").write_text("苹果手机\n")
+    result = _cli("embed", tmp_path / "raw.txt", tmp_path / "out.hdf5", "--model", model_dir, "-q")
+    assert result.exit_code == 0, result.output
+    import h5py
+    with h5py.File(tmp_path / "out.hdf5") as handle:
+        assert handle["0"].shape == (3, 4, 16)
