@@ -33,3 +33,16 @@ def test_a_recipe_file_can_replace_a_shipped_name(tmp_path):
     path.write_text(text.replace("dim = 512", "dim = 2048"))
     assert read_recipe(str(path))["model"]["lstm"]["dim"] == 2048
     assert "en-medium" not in recipe_names()
+
+
+def test_mixed_shards_hold_every_sentence_once_with_corpora_interleaved(tmp_path):
+    from elmo.recipes.build import mixed_shards
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("".join(f"a{i}\n" for i in range(50)))
+    second.write_text("".join(f"b{i}\n" for i in range(50)) + "\n")
+    shards = mixed_shards([str(first), str(second)], tmp_path / "mixed", 4)
+    lines = [line for shard in shards for line in open(shard).read().split()]
+    assert sorted(lines) == sorted([f"a{i}" for i in range(50)] + [f"b{i}" for i in range(50)])
+    assert all(any(l.startswith("a") for l in open(s).read().split()) and
+               any(l.startswith("b") for l in open(s).read().split()) for s in shards)
+    assert mixed_shards([str(first)], tmp_path / "mixed", 4) == shards  # done once, reused

@@ -7,6 +7,7 @@ with a model card. The recipe ``NAME.toml`` beside this module holds every setti
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import tomllib
 from importlib import resources
@@ -66,8 +67,8 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
         with open(heldout, encoding="utf-8") as lines:
             curve.write_text("".join(line for _, line in zip(range(sources["curve_sentences"]), lines)),
                              encoding="utf-8")
-    recipe["data"].update(train=train_files, vocab=str(vocab_path), tokenizer=sources["tokenizer"],
-                          heldout=[str(curve)])
+    recipe["data"].update(train=mixed_shards(train_files, work / "mixed", sources["shards"]),
+                          vocab=str(vocab_path), tokenizer=sources["tokenizer"], heldout=[str(curve)])
     recipe["training"].update(output_dir=str(work / "run"), **(overrides or {}))
     config = parse_train_config(recipe, f"recipe {name}")
     trained = train(config, progress=progress)
@@ -81,6 +82,27 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     _add_results(output, sources, heldout, result)
     write_model_card(output, name, sources, recipe, saved["metadata"], result, cache)
     return output
+
+
+def mixed_shards(files: list[str], folder: Path, count: int, seed: int = 0) -> list[str]:
+    """The sentences of all ``files`` shuffled together into ``count`` shards.
+
+    The stream reads one shard at a time, so with one file per corpus a model would train corpus
+    after corpus and drift toward whichever came last; mixed shards keep every stretch of training
+    representative of the whole. Written once (a ``.done`` marker), in memory: corpora of a few
+    million tokens.
+    """
+    paths = [folder / f"train-{index:02d}.txt" for index in range(count)]
+    if (folder / ".done").is_file():
+        return [str(p) for p in paths]
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [line for name in files for line in Path(name).read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    random.Random(seed).shuffle(lines)
+    for index, path in enumerate(paths):
+        path.write_text("\n".join(lines[index::count]) + "\n", encoding="utf-8")
+    (folder / ".done").write_text("")
+    return [str(p) for p in paths]
 
 
 def _add_results(folder: Path, sources: dict, heldout: str, result: Perplexity) -> None:
