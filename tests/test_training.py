@@ -232,3 +232,14 @@ def test_trained_model_records_its_tokenizer_and_embed_applies_it_to_raw_text(tm
     import h5py
     with h5py.File(tmp_path / "out.hdf5") as handle:
         assert handle["0"].shape == (3, 4, 16)
+
+
+def test_time_limit_stops_with_a_checkpoint_and_a_rerun_adds_no_step(tmp_path):
+    config = write_config(tmp_path, training="max_steps = 100000\nmax_minutes = 0.02\ncheckpoint_every = 100000")
+    train(read_train_config(config), progress=False)
+    latest = (tmp_path / "run" / "checkpoints" / "latest").read_text()
+    steps = int(latest.split("-")[1])
+    assert 0 < steps < 100000
+    assert (tmp_path / "run" / "model" / "config.json").is_file()
+    train(read_train_config(config), progress=False)
+    assert (tmp_path / "run" / "checkpoints" / "latest").read_text() == latest

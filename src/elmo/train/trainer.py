@@ -150,9 +150,12 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
         scheduler.load_state_dict(shared["scheduler"])
         batcher.load_state_dict(own["batcher"])
         torch.set_rng_state(own["torch_rng"])
+        if own.get("cuda_rng") is not None and context.device.type == "cuda":
+            torch.cuda.set_rng_state(own["cuda_rng"], context.device)
         if isinstance(model.softmax, SampledSoftmax):
             model.softmax.generator.set_state(own["sampler_rng"])
-        state = None if own["lstm_state"] is None else LSTMState(*own["lstm_state"])
+        state = (None if own["lstm_state"] is None else
+                 LSTMState(*(tensor.to(context.device) for tensor in own["lstm_state"])))
         step = shared["step"]
         tokens_seen, seconds_before = shared["tokens_seen"], shared["seconds"]
     elif isinstance(model.softmax, SampledSoftmax):
@@ -170,9 +173,9 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
     model.train()
     deadline = math.inf if config.training.max_minutes is None else (
         started + 60 * config.training.max_minutes - seconds_before)
+    out_of_time = _agreed(context, time.perf_counter() >= deadline)  # a resumed run may be done
     with bar:
-        while step < steps:
-            out_of_time = _agreed(context, time.perf_counter() >= deadline)
+        while step < steps and not out_of_time:
             char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
             with autocast:
                 output = runner(char_ids, word_ids, targets, mask, state)
@@ -188,6 +191,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             state = LSTMState(output.state.h.detach(), output.state.c.detach()) if carry else None
             window.add(output, norm)
             bar.update(1)
+            out_of_time = _agreed(context, time.perf_counter() >= deadline)
             last = step == steps or out_of_time
             if step % config.training.log_every == 0 or last:
                 row = window.row(step, optimizer.param_groups[0]["lr"])
@@ -200,6 +204,8 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                           "tokens_seen": tokens_seen,
                           "seconds": seconds_before + time.perf_counter() - started}
                 own = {"batcher": batcher.state_dict(), "torch_rng": torch.get_rng_state(),
+                       "cuda_rng": torch.cuda.get_rng_state(context.device)
+                       if context.device.type == "cuda" else None,
                        "sampler_rng": model.softmax.generator.get_state()
                        if isinstance(model.softmax, SampledSoftmax) else None,
                        "lstm_state": None if state is None else (state.h, state.c),
@@ -208,8 +214,6 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                 if config.data.heldout and context.is_main:
                     log.write_heldout(step, _heldout(model, vocab, config))
                     model.train()
-            if out_of_time:
-                break
     final = output_dir / "model"
     if context.is_main:
         softmax = {"kind": config.softmax.type, "n_samples": config.softmax.n_samples,
