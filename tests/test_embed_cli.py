@@ -319,9 +319,11 @@ def test_unknown_model_exits_2_listing_bundled_models(input_file, tmp_path):
 def test_models_lists_bundled_models_with_their_sizes():
     result = run("models")
     assert result.exit_code == 0
-    header, row = result.output.splitlines()[:2]
+    header, *rows = result.output.splitlines()
     assert header.split()[:4] == ["name", "layers", "cells", "projection"]
-    assert row.split()[:6] == ["bilm-tf-tiny", "(default)", "2", "64", "16", "32"]
+    by_name = {row.split()[0]: row.split()[1:] for row in rows}
+    assert by_name["bilm-tf-tiny"][:4] == ["2", "64", "16", "32"]
+    assert by_name["en-small"][:5] == ["(default)", "2", "512", "128", "256"]
 
 
 def test_help_lists_the_commands():

@@ -25,9 +25,10 @@ def _edit_options(folder, change):
     path.write_text(json.dumps(options))
 
 
-def test_bundled_default_model_loads_by_name():
-    assert TINY in elmo.bundled_models()
+def test_bundled_models_load_by_name_and_the_default_is_a_trained_model():
+    assert {TINY, "en-small", "zh-small", elmo.DEFAULT_MODEL} <= set(elmo.bundled_models())
     assert elmo.load(TINY).output_dim == 32
+    assert elmo.load().output_dim == 256 and elmo.load().tokenizer == "moses"
 
 
 def test_model_loads_from_folder_weight_file_or_explicit_files(model_copy):

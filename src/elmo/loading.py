@@ -10,7 +10,7 @@ from elmo.interop.native import is_native_folder, load_native
 from elmo.modules.bilm import BiLM
 
 BUNDLED_DIR = Path(__file__).parent / "models"
-DEFAULT_MODEL = "bilm-tf-tiny"
+DEFAULT_MODEL = "en-small"
 WEIGHT_FILE_NAMES = ("weights.hdf5", "lm_weights.hdf5")
 
 
