@@ -1,21 +1,22 @@
 """The shipped recipe with word input only (no character CNN), compared at equal tokens seen.
 
-Trains ``NAME``'s recipe with ``token_encoder = "word"`` for ``--steps`` steps (same data,
-vocabulary, batches, softmax and optimizer as the shipped model), then prints the held-out
-perplexity both models logged at the same checkpoints: the first dev sentences that the shipped
-model's build scored during its training (``training_log.csv``), so the two rows compare equal
-amounts of training on identical text.
+Trains ``NAME``'s recipe with ``token_encoder = "word"`` for as many steps as the char-CNN model
+made (same mixed shards, vocabulary, batches, softmax, optimizer and schedule), then prints the
+held-out perplexity both models logged at the same checkpoints (the first dev sentences that the
+build scores at each checkpoint), so the two rows compare equal training on identical text.
+The word model's folder goes to ``<cache>/builds/NAME/word-input/model``; its full dev-split
+perplexity is a row of ``benchmarks/perplexity_table.py --word-model NAME=FOLDER``.
 
-Usage: python benchmarks/word_input_baseline.py en-small [--steps 1600] [--threads 1]
-(run after `elmo build-model NAME`, whose work folder holds the vocabulary and the curve text)
+Usage: python benchmarks/word_input_baseline.py en-small [--steps N] [--against LOG]
+(run after `elmo build-model NAME`, whose work folder holds the shards, vocabulary and curve text;
+--against defaults to that build's log.csv, else the shipped model's training_log.csv)
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 from pathlib import Path
-
-import torch
 
 from elmo import corpora
 from elmo.loading import BUNDLED_DIR
@@ -25,36 +26,42 @@ from elmo.train.trainer import train
 
 
 def curve(log: Path) -> dict[int, float]:
-    return {int(row["step"]): float(row["heldout_ppl"]) for row in csv.DictReader(open(log))
-            if row.get("heldout_ppl")}
+    with open(log, newline="") as handle:
+        return {int(row["step"]): float(row["heldout_ppl"]) for row in csv.DictReader(handle)
+                if row.get("heldout_ppl")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name")
-    parser.add_argument("--steps", type=int, default=1600)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--steps", type=int, help="default: the steps the shipped model made")
+    parser.add_argument("--against", type=Path, help="the char-CNN model's training log")
+    parser.add_argument("--max-minutes", type=float)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     recipe = read_recipe(args.name)
     sources = recipe.pop("corpora")
     work = corpora.cache_root() / "builds" / args.name
+    shards = sorted(str(path) for path in (work / "mixed").glob("train-*.txt"))
+    if not shards:
+        raise SystemExit(f"{work}/mixed holds no shards: run `elmo build-model {args.name}` first")
+    shipped = BUNDLED_DIR / args.name
+    against = args.against or next(p for p in (work / "run" / "log.csv", shipped / "training_log.csv")
+                                   if p.is_file())
+    steps = args.steps or json.loads((shipped / "config.json").read_text())["metadata"]["steps"]
     recipe["model"].pop("char_cnn")
-    recipe["data"].update(train=[str(corpora.corpus_path(c, "train")) for c in sources["train"]],
-                          vocab=str(work / "vocab.txt"), heldout=[str(work / "heldout-curve.txt")],
-                          tokenizer=sources["tokenizer"])
-    recipe["training"].update(output_dir=str(work / "word-input"), max_steps=args.steps,
-                              max_minutes=None, token_encoder="word")
+    recipe["data"].update(train=shards, vocab=str(work / "vocab.txt"),
+                          heldout=[str(work / "heldout-curve.txt")], tokenizer=sources["tokenizer"])
+    recipe["training"].update(output_dir=str(work / "word-input"), max_steps=steps,
+                              max_minutes=args.max_minutes, token_encoder="word")
     trained = train(parse_train_config(recipe, f"{args.name} word input"), progress=False)
-    word = curve(trained.parent / "log.csv")
-    shipped_log = BUNDLED_DIR / args.name / "training_log.csv"
-    char = curve(shipped_log if shipped_log.is_file() else work / "run" / "log.csv")
+    word, char = curve(trained.parent / "log.csv"), curve(against)
     tokens_per_step = recipe["data"]["batch_size"] * recipe["data"]["unroll_steps"]
     print(f"{args.name}: held-out perplexity (average of both directions) on the first "
           f"{sources['curve_sentences']} dev sentences of {sources['heldout']}")
     print(f"{'tokens seen':>12} {'char CNN (shipped recipe)':>26} {'word input only':>16}")
     for step in sorted(set(word) & set(char)):
         print(f"{step * tokens_per_step:12,d} {char[step]:26.1f} {word[step]:16.1f}")
+    print(f"word-input model -> {trained}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def test_recipe_is_a_valid_training_config_once_its_corpora_are_filled_in(name):
     recipe["data"].update(train=["train.txt"], vocab="vocab.txt")
     recipe["training"]["output_dir"] = "run"
     config = parse_train_config(recipe, name)
-    assert config.training.max_minutes is not None and config.data.batching == "windows"
+    assert config.training.max_steps > 0 and config.data.batching == "windows"
 
 
 def test_unknown_recipe_lists_the_known_ones():

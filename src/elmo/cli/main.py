@@ -271,6 +271,8 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
     whitespace-tokenized sentence per line), with the full softmax; the average is exp of the mean
     of the two per-token losses. MODEL is a folder written by `elmo train` (the original HDF5
     format does not store the softmax)."""
+    import torch
+
     from elmo.data.corpus import expand_shards
     from elmo.data.vocab import Vocabulary
     from elmo.evaluate.perplexity import perplexity as measure
@@ -280,6 +282,7 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
         raise ModelFileError(f"{model_path} is not a model folder written by `elmo train`; the "
                              "original HDF5 format has no softmax, so its perplexity is undefined")
     model, tokens, _ = load_native(model_path)
+    model.to("cuda" if torch.cuda.is_available() else "cpu")
     result = measure(model, Vocabulary(tokens), expand_shards(data), batch_size, unroll_steps,
                      progress=not quiet)
     click.echo(f"forward {result.forward:.2f}  backward {result.backward:.2f}  "
@@ -351,16 +354,18 @@ def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
               help="Where the model folder goes.  [default: ./models/NAME]")
 @click.option("--cache", type=click.Path(path_type=Path), help="Corpus cache folder.")
 @click.option("--max-minutes", type=float, help="Override the recipe's training time limit.")
+@click.option("--max-steps", type=click.IntRange(min=1), help="Override the recipe's training steps.")
 @click.option("--quiet", "-q", is_flag=True)
 def build_model_command(name: str, output: Path | None, cache: Path | None, max_minutes: float | None,
-                        quiet: bool) -> None:
+                        max_steps: int | None, quiet: bool) -> None:
     """Rebuild a shipped model (NAME: en-small, zh-small) or build one from a recipe file (NAME:
     path to a .toml laid out like src/elmo/recipes/en-small.toml) from an empty cache: fetch the
     corpora, build the vocabulary, train (resumable: run again after an interruption), measure
     held-out perplexity, write the model folder with its model card."""
     from elmo.recipes.build import build_model
 
-    overrides = {} if max_minutes is None else {"max_minutes": max_minutes}
+    overrides = {key: value for key, value in (("max_minutes", max_minutes), ("max_steps", max_steps))
+                 if value is not None}
     folder = build_model(name, output or Path("models") / name, cache, overrides, progress=not quiet)
     click.echo(f"model -> {folder}", err=True)
 

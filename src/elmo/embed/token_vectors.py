@@ -22,7 +22,7 @@ def weights_fingerprint(module: nn.Module) -> str:
     digest = hashlib.sha256()
     for name, parameter in module.named_parameters():
         digest.update(f"{name}{tuple(parameter.shape)}".encode())
-        digest.update(parameter.detach().to(torch.float32).contiguous().numpy().tobytes())
+        digest.update(parameter.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 

@@ -29,12 +29,14 @@ def perplexity(model: BidirectionalLM, vocab: Vocabulary, shards: Sequence[Path]
     """Every token of the held-out text predicted once per direction, LSTM states carried across
     windows as in training; out-of-vocabulary targets count as ``<UNK>``."""
     model.eval()
+    device = next(model.parameters()).device
     losses, tokens, state = [0.0, 0.0], 0, None
     with torch.inference_mode():
         for batch in tqdm(evaluation_batches(shards, vocab, batch_size, unroll_steps), unit="batch",
                           disable=not progress, desc="perplexity"):
-            arrays = [torch.from_numpy(a) for a in (batch.char_ids, batch.word_ids, batch.targets)]
-            mask = torch.from_numpy(batch.mask)
+            arrays = [torch.from_numpy(a).to(device)
+                      for a in (batch.char_ids, batch.word_ids, batch.targets)]
+            mask = torch.from_numpy(batch.mask).to(device)
             output = model(arrays[0].long(), arrays[1], arrays[2], mask, state, exact=True)
             losses[0] += float(output.forward_loss)
             losses[1] += float(output.backward_loss)

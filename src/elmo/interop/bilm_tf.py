@@ -87,7 +87,7 @@ def save_weights(bilm: BiLM, weight_file: str | Path) -> None:
     temporary = Path(f"{weight_file}.partial")
     with h5py.File(temporary, "w") as handle, torch.no_grad():
         for stored in _stored_tensors(bilm):
-            handle.create_dataset(stored.name, data=stored.get().to(torch.float32).numpy())
+            handle.create_dataset(stored.name, data=stored.get().to("cpu", torch.float32).numpy())
     temporary.replace(weight_file)
 
 

@@ -120,7 +120,7 @@ class BiLM(nn.Module):
             state = self.zero_state(inputs.shape[1])
         order = torch.argsort(lengths, descending=True, stable=True)
         restore = torch.argsort(order)
-        batch_sizes = (lengths[order].unsqueeze(0) > torch.arange(inputs.shape[2]).unsqueeze(1)
+        batch_sizes = (lengths[order].unsqueeze(0) > torch.arange(inputs.shape[2], device=lengths.device).unsqueeze(1)
                        ).sum(dim=1).tolist()  # rows still running at each step
         inputs = inputs[:, order]
         h, c = state.h[:, :, order], state.c[:, :, order]
@@ -163,7 +163,7 @@ class BiLM(nn.Module):
         """(B, T, C), (B, T), (B, T) -> (B, T + 2, ...): begin first, end right after each row."""
         batch, length, _ = char_ids.shape
         lengths = mask.sum(dim=1)
-        rows, ends = torch.arange(batch), lengths + 1
+        rows, ends = torch.arange(batch, device=lengths.device), lengths + 1
         marked = char_ids.new_zeros(batch, length + 2, char_ids.shape[2])
         marked[:, 1: length + 1] = char_ids
         marked[:, 0] = self.marker_ids[0]
@@ -175,12 +175,12 @@ class BiLM(nn.Module):
             marked_words[:, 0] = words.bos_id
             marked_words[rows, ends] = words.eos_id
             word_ids = marked_words
-        return marked, word_ids, torch.arange(length + 2).unsqueeze(0) < (lengths + 2).unsqueeze(1)
+        return marked, word_ids, torch.arange(length + 2, device=lengths.device).unsqueeze(0) < (lengths + 2).unsqueeze(1)
 
 
 def _reverse_within_length(tensor: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each row's first ``lengths[b]`` positions, leave the padding: (B, T, D) -> same."""
-    steps = torch.arange(tensor.shape[1]).unsqueeze(0)  # (1, T)
+    steps = torch.arange(tensor.shape[1], device=lengths.device).unsqueeze(0)  # (1, T)
     index = torch.where(steps < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - steps, steps)
     return tensor.gather(1, index.unsqueeze(-1).expand_as(tensor))
 

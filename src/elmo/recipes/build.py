@@ -18,6 +18,7 @@ import torch
 
 from elmo import corpora
 from elmo.data.corpus import expand_shards
+from elmo.data.tokenizers import char_tokens
 from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
 from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import Perplexity, perplexity
@@ -58,6 +59,10 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     work.mkdir(parents=True, exist_ok=True)
     train_files = [str(corpora.corpus_path(c, "train", cache)) for c in sources["train"]]
     heldout = str(corpora.corpus_path(sources["heldout"], "dev", cache))
+    if sources.get("unit", "words") == "chars":  # a character-level model: one token per character
+        train_files = [str(split_characters(Path(f), work / "chars" / f"{c}.txt"))
+                       for c, f in zip(sources["train"], train_files)]
+        heldout = str(split_characters(Path(heldout), work / "chars" / f"{sources['heldout']}-dev.txt"))
     vocab_path = work / "vocab.txt"
     if not vocab_path.is_file():
         counts = count_tokens(train_files, progress=progress)
@@ -73,6 +78,7 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     config = parse_train_config(recipe, f"recipe {name}")
     trained = train(config, progress=progress)
     model, tokens, saved = load_native(trained)
+    model.to("cuda" if torch.cuda.is_available() else "cpu")
     result = perplexity(model, Vocabulary(tokens), expand_shards(heldout), progress=progress)
     output = Path(output)
     if output.exists():
@@ -82,6 +88,17 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     _add_results(output, sources, heldout, result)
     write_model_card(output, name, sources, recipe, saved["metadata"], result, cache)
     return output
+
+
+def split_characters(source: Path, target: Path) -> Path:
+    """``source`` with every non-space character as a token (written once)."""
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(source, encoding="utf-8") as lines, open(target.with_suffix(".tmp"), "w",
+                                                           encoding="utf-8") as out:
+            out.writelines(" ".join(char_tokens(line)) + "\n" for line in lines)
+        target.with_suffix(".tmp").replace(target)
+    return target
 
 
 def mixed_shards(files: list[str], folder: Path, count: int, seed: int = 0) -> list[str]:
@@ -131,7 +148,7 @@ def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, metad
     threads = metadata.get("threads", "?")
     device = (f"CPU ({threads} thread{'s' if threads != 1 else ''} per process, "
               f"{metadata.get('world_size', 1)} process(es))" if metadata.get("device") == "cpu"
-              else metadata.get("device", "?"))
+              else metadata.get("device_name") or metadata.get("device", "?"))
     card = f"""# {name}
 
 A biLM (ELMo) trained by `elmo build-model {name}` with this package's own recipe

@@ -222,6 +222,8 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                     "train_seconds": round(seconds_before + time.perf_counter() - started),
                     "train": [Path(p).name for p in config.data.train],
                     "world_size": context.world_size, "device": context.device.type,
+                    "device_name": torch.cuda.get_device_name(context.device)
+                    if context.device.type == "cuda" else None,
                     "threads": torch.get_num_threads()}
         save_native(final, model, vocab.tokens, softmax, metadata,
                     half_precision_softmax=config.training.softmax_float16)
@@ -257,20 +259,22 @@ class _Window:
         self.started = time.perf_counter()
 
     def add(self, output, norm: torch.Tensor) -> None:
-        self.forward += float(output.forward_loss.detach())
-        self.backward += float(output.backward_loss.detach())
+        """Sums stay on the model's device until ``row``: no GPU synchronisation per step."""
+        self.forward = self.forward + output.forward_loss.detach().float()
+        self.backward = self.backward + output.backward_loss.detach().float()
         self.tokens += output.n_tokens
-        self.norm += float(norm)
+        self.norm = self.norm + norm.detach().float()
         self.steps += 1
 
     def row(self, step: int, lr: float) -> dict[str, float]:
         seconds = time.perf_counter() - self.started
         tokens = max(self.tokens, 1)
+        forward, backward, norm = float(self.forward), float(self.backward), float(self.norm)
         row = {"step": step, "tokens": self.tokens, "tokens_per_s": self.tokens / seconds,
-               "loss": (self.forward + self.backward) / (2 * tokens),
-               "forward_ppl": math.exp(min(self.forward / tokens, 50.0)),
-               "backward_ppl": math.exp(min(self.backward / tokens, 50.0)), "lr": lr,
-               "grad_norm": self.norm / max(self.steps, 1)}
+               "loss": (forward + backward) / (2 * tokens),
+               "forward_ppl": math.exp(min(forward / tokens, 50.0)),
+               "backward_ppl": math.exp(min(backward / tokens, 50.0)), "lr": lr,
+               "grad_norm": norm / max(self.steps, 1)}
         self.reset()
         return row
 
