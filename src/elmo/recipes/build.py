@@ -132,6 +132,11 @@ def _add_results(folder: Path, sources: dict, heldout: str, result: Perplexity) 
     path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _vocabulary_size(folder: Path) -> int:
+    with open(folder / "vocab.txt", encoding="utf-8") as lines:
+        return sum(1 for _ in lines)
+
+
 def _softmax_text(softmax: dict) -> str:
     if softmax["type"] == "sampled":
         return f"sampled softmax ({softmax.get('n_samples', 8192)} samples)"
@@ -163,7 +168,7 @@ Train splits of these corpora (their dev and test splits are excluded from train
 
 Tokenizer: `{metadata["tokenizer"]}`, recorded in `config.json` and applied automatically when
 raw text is embedded (`elmo embed`, `ElmoModel.embed_text`). Softmax vocabulary: the
-{sources["vocab_size"]:,} most frequent training tokens; the character input sees every token.
+{_vocabulary_size(folder):,} most frequent training tokens; the character input sees every token.
 
 ## Model
 Character CNN (filters {cnn["filters"]}, {cnn["n_highway"]} highway layer), 2 x {lstm["n_layers"]}
@@ -186,7 +191,7 @@ split of `{sources["heldout"]}` ({result.tokens:,} predictions per direction):
 | {result.forward:.1f} | {result.backward:.1f} | {result.average:.1f} |
 
 ## Intended use
-Contextual word vectors for {"English" if metadata["tokenizer"] == "moses" else "Chinese"} text: features for
+Contextual {"character" if metadata["tokenizer"] == "chars" else "word"} vectors for {"English" if metadata["tokenizer"] == "moses" else "Chinese"} text: features for
 downstream models (tagging, classification), polysemy analysis, teaching. A small model trained
 on a few million tokens: far from the quality of the original ELMo trained on a billion.
 
