@@ -1,8 +1,9 @@
-"""How similar one word's vectors are across two contexts, layer by layer."""
+"""How similar one word's vectors are within a sense and across senses, layer by layer."""
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from itertools import combinations, product
 
 import numpy as np
 
@@ -11,65 +12,81 @@ from elmo.errors import InputError
 
 
 @dataclass(frozen=True)
-class ContextPair:
-    """A word in two tokenized sentences, and whether it has the same sense in both."""
+class SenseSet:
+    """Tokenized sentences using ``word`` in each of two senses: ``senses`` maps a sense's name to
+    its sentences (each a space-separated token string holding ``word``)."""
 
     word: str
-    first: tuple[str, ...]
-    second: tuple[str, ...]
-    same_sense: bool
+    senses: dict[str, tuple[str, ...]]
 
     @property
     def language(self) -> str:
         return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in self.word) else "en"
 
 
-DEMO_PAIRS = (
-    ContextPair("play", tuple("I like to play chess with my brother .".split()),
-                tuple("The children play football every Sunday .".split()), True),
-    ContextPair("play", tuple("I like to play chess with my brother .".split()),
-                tuple("We saw a new play at the theatre last night .".split()), False),
-    ContextPair("bank", tuple("She deposited the money at the bank .".split()),
-                tuple("The bank approved his loan yesterday .".split()), True),
-    ContextPair("bank", tuple("She deposited the money at the bank .".split()),
-                tuple("They had a picnic on the river bank .".split()), False),
-    ContextPair("苹果", ("我", "每天", "吃", "一个", "苹果", "。"), ("这个", "苹果", "又", "红", "又", "甜", "。"),
-                True),
-    ContextPair("苹果", ("我", "每天", "吃", "一个", "苹果", "。"), ("苹果", "公司", "发布", "了", "新", "手机", "。"),
-                False),
-    ContextPair("包袱", ("他", "背着", "一个", "沉重", "的", "包袱", "走", "了", "很", "远", "。"),
-                ("她", "把", "衣服", "放进", "包袱", "里", "。"), True),
-    ContextPair("包袱", ("他", "背着", "一个", "沉重", "的", "包袱", "走", "了", "很", "远", "。"),
-                ("相声", "演员", "抖", "了", "一个", "包袱", "，", "观众", "大笑", "。"), False),
+DEMO_SETS = (
+    SenseSet("play", {
+        "game": ("I like to play chess with my brother .", "The children play football every Sunday .",
+                 "They play cards after dinner ."),
+        "theatre": ("We saw a new play at the theatre last night .", "The play was written by Shakespeare .",
+                    "She had a small part in the school play ."),
+    }),
+    SenseSet("bank", {
+        "money": ("She deposited the money at the bank .", "The bank approved his loan yesterday .",
+                  "He works for a large bank in London ."),
+        "river": ("They had a picnic on the river bank .", "The boat drifted towards the muddy bank .",
+                  "Flowers grew along the bank of the stream ."),
+    }),
+    SenseSet("苹果", {
+        "fruit": ("我 每天 吃 一个 苹果 。", "这个 苹果 又 红 又 甜 。", "妈妈 买 了 一 斤 苹果 。"),
+        "company": ("苹果 公司 发布 了 新 手机 。", "他 在 苹果 的 总部 工作 。", "苹果 的 股价 今天 上涨 了 。"),
+    }),
+    SenseSet("包袱", {
+        "bundle": ("他 背着 一个 沉重 的 包袱 走 了 很 远 。", "她 把 衣服 放进 包袱 里 。",
+                   "老人 打开 包袱 ， 拿出 一 件 棉袄 。"),
+        "joke": ("相声 演员 抖 了 一个 包袱 ， 观众 大笑 。", "这个 包袱 抖 得 很 响 。",
+                 "他 讲 笑话 时 总是 先 埋 好 包袱 。"),
+    }),
 )
 
 
-def layer_similarities(model: ElmoModel, pair: ContextPair) -> np.ndarray:
-    """Cosine similarity of the word's vectors in the two sentences: (L + 1,) layer 0 first.
+def word_vectors(model: ElmoModel, word: str, sentences: tuple[str, ...]) -> np.ndarray:
+    """The vectors of ``word``'s first occurrence in each sentence: (n_sentences, L + 1, D)."""
+    tokenized = [sentence.split() for sentence in sentences]
+    for tokens in tokenized:
+        if word not in tokens:
+            raise InputError(f"'{word}' does not occur in: {' '.join(tokens)}")
+    layers = model.embed(tokenized)  # [(L + 1, n_tokens, D)]
+    return np.stack([vectors[:, tokens.index(word)] for vectors, tokens in zip(layers, tokenized)])
 
-    Uses the word's first occurrence in each sentence.
-    """
-    for sentence in (pair.first, pair.second):
-        if pair.word not in sentence:
-            raise InputError(f"'{pair.word}' does not occur in: {' '.join(sentence)}")
-    first, second = model.embed([list(pair.first), list(pair.second)])
-    a = first[:, pair.first.index(pair.word)]  # (L + 1, D)
-    b = second[:, pair.second.index(pair.word)]
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity along the last axis: (..., D), (..., D) -> (...)."""
     return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
 
 
-def similarity_table(models: dict[str, ElmoModel], pairs=DEMO_PAIRS) -> str:
-    """A readable table of per-layer cosine similarities for each pair, each pair embedded by the
-    model of its language (``models`` maps "en"/"zh" to a model)."""
+def sense_similarities(model: ElmoModel, sense_set: SenseSet) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cosine similarity per layer of the word's vectors over pairs of sentences in the same
+    sense and over pairs in different senses: two (L + 1,) arrays."""
+    groups = [word_vectors(model, sense_set.word, sentences) for sentences in sense_set.senses.values()]
+    same = [cosine(x, y) for group in groups for x, y in combinations(group, 2)]
+    different = [cosine(x, y) for first, second in combinations(groups, 2)
+                 for x, y in product(first, second)]
+    return np.mean(same, axis=0), np.mean(different, axis=0)
+
+
+def similarity_table(models: dict[str, ElmoModel], sets=DEMO_SETS) -> str:
+    """A readable table: for each word, the mean same-sense and different-sense similarity per
+    layer, each word embedded by the model of its language (``models`` maps "en"/"zh" to a model)."""
     n_layers = max(model.n_representations for model in models.values())
-    header = f"{'word':<6} {'sense':<10}" + "".join(f" {'layer ' + str(k):>8}" for k in range(n_layers))
+    header = f"{'word':<6} {'pairs':<10}" + "".join(f" {'layer ' + str(k):>8}" for k in range(n_layers))
     lines = [header, "-" * len(header)]
-    for pair in pairs:
-        values = layer_similarities(models[pair.language], pair)
-        sense = "same" if pair.same_sense else "different"
-        lines.append(f"{_padded(pair.word, 6)} {sense:<10}" + "".join(f" {v:8.3f}" for v in values))
-        lines.append(f"{'':<6}   a: {' '.join(pair.first)}")
-        lines.append(f"{'':<6}   b: {' '.join(pair.second)}")
+    for sense_set in sets:
+        same, different = sense_similarities(models[sense_set.language], sense_set)
+        for label, values in (("same", same), ("different", different)):
+            lines.append(f"{_padded(sense_set.word, 6)} {label:<10}" + "".join(f" {v:8.3f}" for v in values))
+        for sense, sentences in sense_set.senses.items():
+            lines.append(f"{'':<6}   {sense}: {' / '.join(sentences)}")
     return "\n".join(lines)
 
 

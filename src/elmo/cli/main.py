@@ -149,8 +149,9 @@ def demo(model_name: str | None) -> None:
         lstm = model.config.lstm
         click.echo(f"{language}: {model.name}, {lstm.n_layers}-layer biLSTM with {lstm.dim} cells, "
                    f"vectors of {model.output_dim} per layer")
-    click.echo("\ncosine similarity of the word's vectors in sentences a and b, per layer "
-               "(layer 0 is context-free, so it is always 1.000):\n")
+    click.echo("\nmean cosine similarity of the word's vectors over pairs of sentences using it in "
+               "the same sense and in different senses, per layer (layer 0 is context-free, so it "
+               "is always 1.000):\n")
     click.echo(similarity_table(models))
     if "bilm-tf-tiny" in names.values():
         click.echo("\nbilm-tf-tiny is a tiny test model that has not learned a language: it checks "
