@@ -48,7 +48,12 @@ def test_resumed_run_reaches_the_same_parameters_as_an_uninterrupted_one(tmp_pat
     interrupted = write_config(tmp_path / "b", training="max_steps = 6\ndropout = 0.2")
     train(read_train_config(interrupted, {"training.max_steps": 3}), progress=False)
     assert (tmp_path / "b" / "run" / "checkpoints" / "latest").read_text() == "step-3"
+    with open(tmp_path / "b" / "run" / "log.csv", "a") as log:  # logged after the checkpoint, then lost
+        log.write("4,1,1,1,1,1,1,1,,,\n")
     train(read_train_config(interrupted), progress=False)  # picks up at step 3
+    steps = [row["step"] for row in csv.DictReader(open(tmp_path / "b" / "run" / "log.csv"))
+             if row["loss"]]
+    assert steps == sorted(set(steps), key=int)  # each step logged once, in order
     expected, resumed = _parameters(tmp_path / "a" / "run" / "model"), _parameters(tmp_path / "b" / "run" / "model")
     for name in expected:
         assert torch.equal(expected[name], resumed[name]), name

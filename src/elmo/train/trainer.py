@@ -164,7 +164,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
         output_dir.mkdir(parents=True, exist_ok=True)
     runner = DistributedDataParallel(model) if context.distributed else model
     autocast = torch.autocast(context.device.type, dtype=torch.bfloat16, enabled=config.training.bf16)
-    log = _Log(output_dir / "log.csv", context.is_main, resumed=step > 0)
+    log = _Log(output_dir / "log.csv", context.is_main, resumed_at=step)
     bar = tqdm(total=steps, initial=step, unit="step", disable=not (progress and context.is_main),
                dynamic_ncols=True)
     carry = config.data.batching == "windows"
@@ -282,11 +282,19 @@ class _Window:
 class _Log:
     """CSV log (rank 0): one row per log interval, held-out perplexities at checkpoints."""
 
-    def __init__(self, path: Path, enabled: bool, resumed: bool) -> None:
+    def __init__(self, path: Path, enabled: bool, resumed_at: int) -> None:
+        """A resumed run keeps the rows up to its checkpoint's step and drops later ones, which
+        the interrupted run logged after its last checkpoint and the resumed run logs again."""
         self.path, self.enabled = path, enabled
-        if enabled and not (resumed and path.is_file()):
-            with path.open("w", newline="") as handle:
-                csv.writer(handle).writerow(LOG_COLUMNS)
+        if not enabled:
+            return
+        kept = []
+        if resumed_at and path.is_file():
+            with path.open(newline="") as handle:
+                kept = [row for row in csv.reader(handle) if row and row[0].isdigit()
+                        and int(row[0]) <= resumed_at]
+        with path.open("w", newline="") as handle:
+            csv.writer(handle).writerows([LOG_COLUMNS, *kept])
 
     def write(self, row: dict[str, float]) -> None:
         if self.enabled:
