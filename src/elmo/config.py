@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from elmo.errors import ConfigError
 
 # Top-level keys the original training code writes; kept verbatim but not needed to build the network.
@@ -169,6 +171,25 @@ def read_options(path: str | Path) -> BiLMConfig:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ConfigError(f"options file {path} is not valid JSON: {error}") from None
     return BiLMConfig.from_options(options, source=str(path))
+
+
+def read_toml(path: str | Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A TOML config file as a dict, with ``overrides`` ("section.key" -> value) applied.
+
+    Raises:
+        ConfigError: a missing file, or a file that is not valid UTF-8 TOML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        raw.setdefault(section, {})[key] = value
+    return raw
 
 
 def reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:

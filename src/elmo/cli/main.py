@@ -377,5 +377,11 @@ main.add_command(index_command)
 main.add_command(neighbors_command)
 main.add_command(plot_command)
 
+from elmo.cli.tasks import classify_command, tag_command, task  # noqa: E402
+
+main.add_command(task)
+main.add_command(tag_command)
+main.add_command(classify_command)
+
 if __name__ == "__main__":
     main()

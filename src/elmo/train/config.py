@@ -27,13 +27,12 @@ Example (every key but ``data.train``, ``data.vocab`` and ``training.output_dir`
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmo.config import BiLMConfig, reject_unknown
+from elmo.config import BiLMConfig, read_toml, reject_unknown
 from elmo.data.tokenizers import TOKENIZERS
 from elmo.errors import ConfigError
 from elmo.loading import bundled_models
@@ -134,15 +133,7 @@ def read_train_config(path: str | Path, overrides: dict[str, Any] | None = None)
     ``overrides`` maps "section.key" to a value (e.g. from the command line).
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
-    for dotted, value in (overrides or {}).items():
-        section, key = dotted.split(".", 1)
-        raw.setdefault(section, {})[key] = value
+    raw = read_toml(path, overrides)
     return parse_train_config(raw, str(path), base=path.parent)
 
 

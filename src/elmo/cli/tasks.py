@@ -1,0 +1,130 @@
+"""``elmo task train / evaluate`` and ``elmo tag`` / ``elmo classify``: thin commands over
+:mod:`elmo.tasks`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import tomllib
+
+from elmo.errors import ConfigError, InputError
+
+RECIPES = Path(__file__).resolve().parent.parent / "tasks" / "recipes"
+
+
+def recipe_path(name: str) -> Path:
+    """A config file, or the name of a packaged recipe (``src/elmo/tasks/recipes/NAME.toml``)."""
+    path = Path(name)
+    if path.is_file() or path.suffix == ".toml":
+        return path
+    packaged = RECIPES / f"{name}.toml"
+    if packaged.is_file():
+        return packaged
+    known = ", ".join(sorted(p.stem for p in RECIPES.glob("*.toml")))
+    raise ConfigError(f"no config file or packaged recipe named {name!r}; recipes: {known}")
+
+
+def parse_overrides(items: tuple[str, ...]) -> dict:
+    """``("training.seed=2", 'elmo.mix="top"')`` -> {"training.seed": 2, "elmo.mix": "top"}."""
+    overrides = {}
+    for item in items:
+        key, equals, text = item.partition("=")
+        if not equals or "." not in key:
+            raise ConfigError(f"--set expects section.key=value, found {item!r}")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text  # a bare word is a string
+        overrides[key.strip()] = value
+    return overrides
+
+
+@click.group("task")
+def task() -> None:
+    """Train and evaluate downstream task models (taggers, classifiers) on top of ELMo."""
+
+
+@task.command("train")
+@click.argument("config", metavar="CONFIG")
+@click.option("--set", "settings", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override a config value, e.g. --set training.seed=1 --set data.train_fraction=0.1")
+@click.option("--output-dir", type=click.Path(path_type=Path), help="Override [training] output_dir.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def train_command(config: str, settings: tuple[str, ...], output_dir: Path | None, quiet: bool) -> None:
+    """Train a task model as CONFIG (a TOML file, or a packaged recipe such as pd1998-elmo) says.
+
+    ELMo layers are computed once per dataset and cached; training stops early when the dev score
+    stops improving; running the same command again resumes from OUTPUT_DIR/checkpoint.pt. The best
+    model goes to OUTPUT_DIR/model (for `elmo tag`, `elmo classify`, `elmo task evaluate`)."""
+    from elmo.tasks.config import read_task_config
+    from elmo.tasks.trainer import train_task
+
+    overrides = parse_overrides(settings)
+    if output_dir is not None:
+        overrides["training.output_dir"] = str(output_dir)
+    cfg = read_task_config(recipe_path(config), overrides)
+    results = train_task(cfg, progress=not quiet)
+    for split in ("dev", "test"):
+        if split in results:
+            click.echo(f"{split}: " + "  ".join(f"{k} {v:.2f}" for k, v in results[split].items()))
+    click.echo(f"model -> {Path(cfg.training.output_dir) / 'model'}", err=True)
+
+
+@task.command("evaluate")
+@click.argument("model_dir", metavar="MODEL", type=click.Path(path_type=Path))
+@click.option("--split", type=click.Choice(["dev", "test"]), default="test", show_default=True,
+              help="Which split of the model's own data.")
+@click.option("--data", "data_file", type=click.Path(path_type=Path),
+              help="Score on this labelled file instead (the model's data format).")
+@click.option("--quiet", "-q", is_flag=True)
+def evaluate_command(model_dir: Path, split: str, data_file: Path | None, quiet: bool) -> None:
+    """Score a trained task model (MODEL: the folder `elmo task train` wrote) on labelled data."""
+    from elmo.tasks.evaluation import evaluate_saved
+
+    scores = evaluate_saved(model_dir, split, data_file, progress=not quiet)
+    click.echo("  ".join(f"{k} {v:.2f}" for k, v in scores.items()))
+
+
+def _read_lines(input_file: Path | None, encoding: str) -> list[str]:
+    raw = sys.stdin.buffer.read() if input_file is None else input_file.read_bytes()
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(f"{input_file or 'stdin'}: line {line} is not valid {encoding}") from None
+    return text.splitlines()
+
+
+def _model_option(function):
+    return click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
+                        help="A trained task model folder (OUTPUT_DIR/model of `elmo task train`).")(function)
+
+
+@click.command("tag")
+@click.argument("input_file", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@_model_option
+@click.option("--encoding", default="utf-8", show_default=True)
+def tag_command(input_file: Path | None, model_dir: Path, encoding: str) -> None:
+    """Tag raw text (INPUT or stdin, one sentence per line): prints word/TAG lines.
+
+    A joint segmentation + POS model (e.g. trained with the pd1998-elmo recipe) takes raw Chinese
+    text and prints its words with their tags; an empty line stays empty."""
+    from elmo.tasks.predict import Predictor
+
+    lines = _read_lines(input_file, encoding)
+    for line in Predictor(model_dir).tag_lines(lines):
+        click.echo(line)
+
+
+@click.command("classify")
+@click.argument("input_file", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@_model_option
+@click.option("--encoding", default="utf-8", show_default=True)
+def classify_command(input_file: Path | None, model_dir: Path, encoding: str) -> None:
+    """Classify raw text (INPUT or stdin, one text per line): prints label<TAB>text lines."""
+    from elmo.tasks.predict import Predictor
+
+    lines = _read_lines(input_file, encoding)
+    for label, line in zip(Predictor(model_dir).classify_lines(lines), lines):
+        click.echo(f"{label}\t{line}")

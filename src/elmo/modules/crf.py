@@ -1,0 +1,63 @@
+"""Linear-chain conditional random field: sentence log-likelihood and Viterbi decoding."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class CRF(nn.Module):
+    """Scores a tag sequence as ``start[y_1] + sum_t emit[t, y_t] + sum_t trans[y_t, y_t+1] + end[y_T]``.
+
+    Args:
+        n_tags: number of tags.
+
+    Inputs (all methods): emissions (B, T, n_tags) float; mask (B, T) bool with each row's real
+    positions a non-empty prefix; tags (B, T) long where needed.
+    """
+
+    def __init__(self, n_tags: int) -> None:
+        super().__init__()
+        self.n_tags = n_tags
+        self.transitions = nn.Parameter(torch.zeros(n_tags, n_tags))  # [from, to]
+        self.start = nn.Parameter(torch.zeros(n_tags))
+        self.end = nn.Parameter(torch.zeros(n_tags))
+
+    def score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Unnormalised score of the given tags: (B,)."""
+        maskf = mask.to(emissions.dtype)
+        emitted = emissions.gather(-1, tags.unsqueeze(-1)).squeeze(-1)  # (B, T)
+        total = self.start[tags[:, 0]] + (emitted * maskf).sum(1)
+        total = total + (self.transitions[tags[:, :-1], tags[:, 1:]] * maskf[:, 1:]).sum(1)
+        last = tags.gather(1, (mask.sum(1, keepdim=True) - 1).clamp(min=0)).squeeze(1)
+        return total + self.end[last]
+
+    def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """log sum over all tag sequences of exp(score), by the forward algorithm: (B,)."""
+        alpha = self.start + emissions[:, 0]  # (B, n_tags)
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
+        return torch.logsumexp(alpha + self.end, dim=1)
+
+    def neg_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor,
+                           ) -> torch.Tensor:
+        """Mean over the batch of ``-log p(tags | emissions)``: scalar."""
+        return (self.log_partition(emissions, mask) - self.score(emissions, tags, mask)).mean()
+
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
+        """The highest-scoring tag sequence of each row (Viterbi), cut to its length."""
+        score = self.start + emissions[:, 0]  # (B, n_tags)
+        backpointers = []
+        for t in range(1, emissions.shape[1]):
+            best, index = (score.unsqueeze(2) + self.transitions).max(dim=1)  # (B, n_tags)
+            keep = mask[:, t].unsqueeze(1)
+            score = torch.where(keep, best + emissions[:, t], score)
+            # where a row has ended, point each tag to itself so the walk back passes through
+            identity = torch.arange(self.n_tags, device=index.device).expand_as(index)
+            backpointers.append(torch.where(keep, index, identity))
+        best_last = (score + self.end).argmax(dim=1)  # (B,)
+        paths = [best_last]
+        for pointers in reversed(backpointers):
+            paths.append(pointers.gather(1, paths[-1].unsqueeze(1)).squeeze(1))
+        tags = torch.stack(paths[::-1], dim=1).tolist()  # (B, T)
+        return [row[: int(n)] for row, n in zip(tags, mask.sum(1).tolist())]

@@ -1,0 +1,45 @@
+"""Task model construction from a config, and scoring of its predictions."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from elmo.modules.classifiers import SentenceClassifier
+from elmo.modules.taggers import SequenceTagger
+from elmo.modules.task_input import TokenInput
+from elmo.tasks import metrics
+from elmo.tasks.config import TaskConfig
+from elmo.tasks.data import Example
+
+MAIN_METRIC = {"seg-pos": "pos_f1", "ner": "entity_f1", "word-tags": "accuracy", "labels": "accuracy"}
+
+
+def build_task_model(config: TaskConfig, vocab_size: int, n_labels: int, elmo_layers: int = 0,
+                     elmo_dim: int = 0, pretrained: torch.Tensor | None = None) -> nn.Module:
+    """A :class:`SequenceTagger` or :class:`SentenceClassifier` as the config describes.
+
+    ``elmo_layers`` / ``elmo_dim``: L + 1 and the layer width of the biLM (0 without ELMo).
+    """
+    token_input = TokenInput(vocab_size, config.embeddings.dim, elmo_layers, elmo_dim,
+                             config.elmo.mix, config.elmo.dropout, config.elmo.at_output,
+                             config.embeddings.dropout, pretrained, config.embeddings.freeze)
+    if config.data.is_classification:
+        return SentenceClassifier(token_input, n_labels, config.model.encoder, config.model.hidden,
+                                  config.model.dropout)
+    return SequenceTagger(token_input, n_labels, config.model.hidden, config.model.layers,
+                          config.model.dropout, config.model.crf)
+
+
+def score(data_format: str, examples: Sequence[Example], predicted: Sequence[Sequence[str]],
+          known_words: set[str] | None = None) -> dict[str, float]:
+    """All scores (in %) of ``predicted`` labels (per example: tags, or a one-item class tuple)."""
+    gold = [e.labels for e in examples]
+    scores = {"accuracy": metrics.accuracy(gold, predicted)}
+    if data_format == "seg-pos":
+        scores |= metrics.segmentation_scores(gold, predicted, [e.tokens for e in examples],
+                                              known_words or set())
+    elif data_format == "ner":
+        scores |= metrics.entity_scores(gold, predicted)
+    return scores

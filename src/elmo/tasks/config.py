@@ -1,0 +1,179 @@
+"""``elmo task train`` configuration: a TOML file validated into typed sections.
+
+Example (only ``[data] format``, the data location and ``[training] output_dir`` are required)::
+
+    [data]
+    format = "seg-pos"          # seg-pos | ner | word-tags | labels (see elmo.tasks.data)
+    corpus = "pd1998"           # a fetched corpus; or train = "...", dev = "...", test = "..."
+    max_train = 3000            # first N training sentences (optional)
+
+    [elmo]
+    model = "zh-char-small"     # leave out for a model without ELMo
+    mix = "learned"             # learned | average | top
+
+    [embeddings]
+    dim = 64
+    init = "random"             # or "word2vec", trained on word2vec_corpus
+
+    [model]
+    encoder = "bilstm"          # tagging: bilstm; classification: textcnn | textrnn | textrcnn
+
+    [training]
+    output_dir = "runs/pd1998-elmo"
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from elmo.config import read_toml, reject_unknown
+from elmo.corpora.cache import cache_root
+from elmo.errors import ConfigError
+from elmo.modules.classifiers import ENCODERS
+from elmo.modules.layer_mix import MIX_MODES
+from elmo.tasks.data import FORMATS
+from elmo.train.config import _section
+
+EMBEDDING_INITS = ("random", "word2vec")
+
+
+@dataclass(frozen=True)
+class TaskDataConfig:
+    format: str
+    corpus: str | None = None  # a fetched corpus: its train / dev / test splits
+    train: str | None = None  # or explicit files (relative to the config file)
+    dev: str | None = None
+    test: str | None = None
+    max_train: int | None = None  # keep the first N training examples
+    train_fraction: float = 1.0  # then a random fraction of them (seeded by data_seed)
+    data_seed: int = 0
+    max_dev: int | None = None
+
+    @property
+    def is_classification(self) -> bool:
+        return self.format == "labels"
+
+
+@dataclass(frozen=True)
+class ElmoConfig:
+    model: str | None = None  # a biLM name or folder; None or "": no ELMo
+    mix: str = "learned"
+    at_output: bool = False  # a second mix concatenated with the encoder's output
+    dropout: float = 0.5
+    l2: float = 0.001  # coefficient of ||s||^2
+    batch_size: int = 64  # sentences per biLM pass when computing features
+
+
+@dataclass(frozen=True)
+class EmbeddingConfig:
+    dim: int = 64
+    init: str = "random"
+    min_count: int = 1  # training tokens seen fewer times are unknown
+    word2vec_corpus: tuple[str, ...] = ()  # globs of whitespace-tokenized text; "{cache}" is the
+    #                                        corpus cache ($ELMO_CACHE or ~/.cache/elmo)
+    word2vec_epochs: int = 5
+    word2vec_window: int = 5
+    freeze: bool = False
+    dropout: float = 0.5
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    encoder: str = "bilstm"
+    hidden: int = 128
+    layers: int = 1
+    crf: bool = True  # tagging only
+    dropout: float = 0.5
+
+
+@dataclass(frozen=True)
+class TaskTrainingConfig:
+    output_dir: str
+    epochs: int = 10
+    patience: int = 3  # epochs without a better dev score before stopping
+    batch_size: int = 32
+    lr: float = 0.001
+    clip_norm: float = 5.0
+    seed: int = 0
+    max_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    data: TaskDataConfig
+    elmo: ElmoConfig = field(default_factory=ElmoConfig)
+    embeddings: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TaskTrainingConfig = field(default_factory=lambda: TaskTrainingConfig("runs/task"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+SECTIONS = {"data": TaskDataConfig, "elmo": ElmoConfig, "embeddings": EmbeddingConfig,
+            "model": ModelConfig, "training": TaskTrainingConfig}
+
+
+def read_task_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TaskConfig:
+    """Read and validate a TOML task config. Relative data paths are taken from the file's folder,
+    a relative ``output_dir`` from the current directory (so packaged recipes write where you are).
+
+    ``overrides`` maps "section.key" to a value (e.g. ``{"training.seed": 2}``).
+    """
+    path = Path(path)
+    raw = read_toml(path, overrides)
+    return parse_task_config(raw, str(path), path.parent)
+
+
+def parse_task_config(raw: dict[str, Any], source: str = "config", base: Path = Path(".")) -> TaskConfig:
+    reject_unknown(raw, tuple(SECTIONS), source)
+    for required in ("data", "training"):
+        if required not in raw:
+            raise ConfigError(f"{source}: missing section [{required}]")
+    sections = {name: _section(cls, raw.get(name, {}), f"{source}: [{name}]")
+                for name, cls in SECTIONS.items()}
+    resolve = lambda p: p if p is None or Path(p).is_absolute() else str(base / p)
+    data = sections["data"]
+    sections["data"] = dataclasses.replace(data, train=resolve(data.train), dev=resolve(data.dev),
+                                           test=resolve(data.test))
+    embeddings = sections["embeddings"]
+    corpus = (p.replace("{cache}", str(cache_root())) for p in embeddings.word2vec_corpus)
+    sections["embeddings"] = dataclasses.replace(
+        embeddings, word2vec_corpus=tuple(resolve(str(Path(p).expanduser())) for p in corpus))
+    elmo = sections["elmo"]
+    if not elmo.model:  # "" (e.g. --set elmo.model='') means no ELMo, as leaving it out does
+        sections["elmo"] = elmo = dataclasses.replace(elmo, model=None)
+    elif (base / elmo.model).exists():
+        sections["elmo"] = dataclasses.replace(elmo, model=str(base / elmo.model))
+    config = TaskConfig(**sections)
+    _check(config, source)
+    return config
+
+
+def _check(config: TaskConfig, source: str) -> None:
+    data, encoder = config.data, config.model.encoder
+    encoders = ENCODERS if data.is_classification else ("bilstm",)
+    checks = [
+        (data.format in FORMATS, f"[data] format must be one of {FORMATS}"),
+        ((data.corpus is None) != (data.train is None),
+         "[data] give either corpus (a fetched corpus name) or train (a file), not both"),
+        (data.corpus is not None or data.dev is not None, "[data] with train = ..., give dev = ... too"),
+        (0.0 < data.train_fraction <= 1.0, "[data] train_fraction must be in (0, 1]"),
+        (config.elmo.mix in MIX_MODES, f"[elmo] mix must be one of {MIX_MODES}"),
+        (config.embeddings.init in EMBEDDING_INITS, f"[embeddings] init must be one of {EMBEDDING_INITS}"),
+        (config.embeddings.init != "word2vec" or config.embeddings.word2vec_corpus,
+         "[embeddings] init = 'word2vec' needs word2vec_corpus (globs of text files)"),
+        (encoder in encoders, f"[model] encoder must be one of {encoders} for format {data.format!r}"),
+        (all(v > 0 for v in (config.embeddings.dim, config.model.hidden, config.model.layers,
+                             config.training.epochs, config.training.patience,
+                             config.training.batch_size, config.elmo.batch_size)),
+         "sizes, epochs and patience must be positive"),
+        (config.training.lr > 0, "[training] lr must be positive"),
+        (all(0.0 <= p < 1.0 for p in (config.elmo.dropout, config.embeddings.dropout,
+                                      config.model.dropout)), "dropouts must be in [0, 1)"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(f"{source}: {message}")

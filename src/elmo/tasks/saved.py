@@ -1,0 +1,75 @@
+"""A trained task model as a self-describing folder, saved and loaded like the biLM.
+
+``<folder>/task.json``: the config, the token vocabulary, the labels, the biLM it reads (name or
+path, fingerprint of its weights), the tokenizer for raw text, and the scores measured at training
+time; ``<folder>/weights.pt``: the task model's state dict (the biLM is not copied);
+``<folder>/train_words.txt`` (segmentation tasks): the training words, for unseen-word recall.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from elmo.errors import ModelFileError
+from elmo.tasks.build import build_task_model
+from elmo.tasks.config import TaskConfig, parse_task_config
+from elmo.tasks.vocab import TokenVocab
+
+TASK_FILE, WEIGHTS_FILE, WORDS_FILE = "task.json", "weights.pt", "train_words.txt"
+
+
+@dataclass
+class TaskModel:
+    """Everything needed to run a trained task model on new text."""
+
+    config: TaskConfig
+    model: nn.Module
+    vocab: TokenVocab
+    labels: list[str]
+    tokenizer: str  # how raw text is split into the tokens the model reads
+    bilm: str | None = None  # the biLM name or folder (None: no ELMo)
+    bilm_key: str | None = None  # fingerprint of its weights
+    elmo_shape: tuple[int, int] = (0, 0)  # (L + 1, D)
+    scores: dict = field(default_factory=dict)
+    train_words: set[str] = field(default_factory=set)
+
+    def save(self, folder: str | Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        description = {"format": "elmo-task-1", "config": self.config.to_dict(),
+                       "tokens": self.vocab.tokens, "labels": self.labels, "tokenizer": self.tokenizer,
+                       "bilm": self.bilm, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
+                       "scores": self.scores}
+        torch.save(self.model.state_dict(), folder / (WEIGHTS_FILE + ".partial"))
+        (folder / (WEIGHTS_FILE + ".partial")).replace(folder / WEIGHTS_FILE)
+        (folder / TASK_FILE).write_text(json.dumps(description, ensure_ascii=False, indent=1),
+                                        encoding="utf-8")
+        if self.train_words:
+            (folder / WORDS_FILE).write_text("\n".join(sorted(self.train_words)), encoding="utf-8")
+        return folder
+
+
+def load_task_model(folder: str | Path) -> TaskModel:
+    """Read a folder written by :meth:`TaskModel.save`."""
+    folder = Path(folder)
+    if not (folder / TASK_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
+        raise ModelFileError(f"{folder}: not a trained task model (expected {TASK_FILE} and "
+                             f"{WEIGHTS_FILE}; train one with `elmo task train CONFIG`)")
+    try:
+        description = json.loads((folder / TASK_FILE).read_text(encoding="utf-8"))
+        raw = description["config"]
+        config = parse_task_config(raw, str(folder / TASK_FILE), folder)
+        vocab, labels = TokenVocab(description["tokens"][2:]), description["labels"]
+        layers, dim = description["elmo_shape"]
+        model = build_task_model(config, len(vocab), len(labels), layers, dim)
+        model.load_state_dict(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
+    except (KeyError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{folder}: unreadable task model ({error})") from None
+    words_file = folder / WORDS_FILE
+    words = set(words_file.read_text(encoding="utf-8").split("\n")) if words_file.is_file() else set()
+    return TaskModel(config, model.eval(), vocab, labels, description["tokenizer"], description["bilm"],
+                     description["bilm_key"], (layers, dim), description.get("scores", {}), words)

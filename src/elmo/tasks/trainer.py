@@ -1,0 +1,195 @@
+"""The task recipe: read data, (compute or reuse) ELMo features, train with early stopping on dev,
+keep checkpoints, save the best model and its dev / test scores.
+
+``<output_dir>/checkpoint.pt`` (model, optimizer, epoch, best dev score, random states) is
+written after every epoch, so running the same config again resumes; ``<output_dir>/model/`` is
+the best model so far (a :class:`~elmo.tasks.saved.TaskModel` folder); ``<output_dir>/results.json``
+the final scores.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+import elmo
+from elmo.corpora import corpus_path
+from elmo.errors import ConfigError
+from elmo.tasks.batches import TaskData
+from elmo.tasks.build import MAIN_METRIC, build_task_model, score
+from elmo.tasks.config import TaskConfig
+from elmo.tasks.data import Example, read_examples
+from elmo.tasks.features import layer_store, model_key
+from elmo.tasks.saved import TaskModel
+from elmo.tasks.vocab import TokenVocab, label_list
+from elmo.tasks.word2vec import word2vec_vectors
+
+CHAR_FORMATS = ("seg-pos", "ner")
+
+
+@dataclass
+class Prepared:
+    task: TaskModel  # the untrained model with its vocabulary and labels
+    train: TaskData
+    dev: TaskData
+    test: TaskData | None
+
+
+def split_file(config: TaskConfig, split: str) -> Path | None:
+    data = config.data
+    if data.corpus is not None:
+        return corpus_path(data.corpus, split, format="labelled" if data.is_classification else "tagged")
+    path = getattr(data, split)
+    return None if path is None else Path(path)
+
+
+def training_rows(n: int, fraction: float, seed: int) -> list[int]:
+    """The kept training examples: all, or a seeded random ``fraction`` of them (at least one)."""
+    if fraction >= 1.0:
+        return list(range(n))
+    return sorted(random.Random(seed).sample(range(n), max(1, round(fraction * n))))
+
+
+def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool = True) -> Prepared:
+    """Everything training needs, from the config alone."""
+    data = config.data
+    train_all = read_examples(split_file(config, "train"), data.format, data.max_train)
+    rows = training_rows(len(train_all), data.train_fraction, data.data_seed)
+    train = [train_all[i] for i in rows]
+    dev = read_examples(split_file(config, "dev"), data.format, data.max_dev)
+    test_file = split_file(config, "test")
+    test = read_examples(test_file, data.format) if test_file is not None else None
+    bilm = elmo.load(config.elmo.model) if config.elmo.model else None
+    pretrained_words: dict[str, np.ndarray] = {}
+    if config.embeddings.init == "word2vec":
+        e = config.embeddings
+        pretrained_words = word2vec_vectors(e.word2vec_corpus, e.dim, e.word2vec_epochs, e.word2vec_window,
+                                            seed=config.training.seed, cache=cache)
+    vocab = TokenVocab.from_sentences((e.tokens for e in train), config.embeddings.min_count,
+                                      extra=pretrained_words)
+    labels = label_list(e.labels for e in train)
+    shape = (bilm.n_representations, bilm.output_dim) if bilm else (0, 0)
+    pretrained = vocab.vectors_from(pretrained_words, config.embeddings.dim, config.training.seed) \
+        if pretrained_words else None
+    torch.manual_seed(config.training.seed)
+    model = build_task_model(config, len(vocab), len(labels), *shape, pretrained=pretrained)
+    tokenizer = "chars" if data.format in CHAR_FORMATS else (bilm.tokenizer if bilm else "whitespace")
+    task = TaskModel(config, model, vocab, labels, tokenizer, config.elmo.model,
+                     model_key(bilm) if bilm else None, shape,
+                     train_words={w for e in train for w in e.words})
+
+    def task_data(examples: Sequence[Example], store_rows: Sequence[int] | None = None,
+                  store_examples: Sequence[Example] | None = None) -> TaskData:
+        store = None
+        if bilm is not None:
+            store = layer_store(bilm, [e.tokens for e in (store_examples or examples)], cache, progress,
+                                config.elmo.batch_size, task.bilm_key)
+        return TaskData(examples, vocab, labels, data.is_classification, store, store_rows)
+
+    return Prepared(task, task_data(train, rows, train_all), task_data(dev),
+                    task_data(test) if test is not None else None)
+
+
+def predict(task: TaskModel, data: TaskData, batch_size: int = 64) -> list[tuple[str, ...]]:
+    """Predicted labels of every example (tags per token, or a one-item class tuple)."""
+    task.model.eval()
+    predicted: list[tuple[str, ...] | None] = [None] * len(data)
+    with torch.no_grad():
+        for batch in data.batches(batch_size):
+            for row, ids in zip(batch.rows, task.model.predict(batch.token_ids, batch.mask, batch.layers)):
+                predicted[row] = (task.labels[ids],) if isinstance(ids, int) else \
+                    tuple(task.labels[i] for i in ids)
+    return predicted
+
+
+def evaluate(task: TaskModel, data: TaskData) -> dict[str, float]:
+    return score(task.config.data.format, data.examples, predict(task, data), task.train_words)
+
+
+def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bool = True) -> dict:
+    """Train (or resume) the config's task model; returns the results written to results.json."""
+    output = Path(config.training.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    prepared = prepare(config, cache, progress)
+    task, t = prepared.task, config.training
+    metric = MAIN_METRIC[config.data.format]
+    model = task.model
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=t.lr)
+    rng = random.Random(t.seed)
+    state = {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "seconds": 0.0, "history": []}
+    checkpoint_file = output / "checkpoint.pt"
+    if checkpoint_file.is_file():
+        saved = torch.load(checkpoint_file, weights_only=False)
+        if _resumable(saved["config"]) != _resumable(config.to_dict()):
+            raise ConfigError(f"{output} holds a run with another config: use a new output_dir, or "
+                              f"delete {checkpoint_file} to start again")
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state, rng = saved["state"], saved["rng"]
+        torch.set_rng_state(saved["torch_rng"])
+    while (state["epoch"] < t.epochs and state["bad_epochs"] < t.patience
+           and (t.max_minutes is None or state["seconds"] < 60 * t.max_minutes)):
+        started = time.monotonic()
+        loss = _epoch(task, prepared.train, optimizer, rng, state["epoch"] + 1, progress)
+        dev_scores = evaluate(task, prepared.dev)
+        state["epoch"] += 1
+        state["seconds"] += time.monotonic() - started
+        state["history"].append({"epoch": state["epoch"], "loss": loss, f"dev_{metric}": dev_scores[metric]})
+        if dev_scores[metric] > state["best"]:
+            state.update(best=dev_scores[metric], best_epoch=state["epoch"], bad_epochs=0)
+            task.save(output / "model")
+        else:
+            state["bad_epochs"] += 1
+        tqdm.write(f"epoch {state['epoch']}: loss {loss:.4f}  dev {metric} {dev_scores[metric]:.2f}"
+                   f"  (best {state['best']:.2f} at epoch {state['best_epoch']})", file=sys.stderr)
+        torch.save({"config": config.to_dict(), "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(), "state": state, "rng": rng,
+                    "torch_rng": torch.get_rng_state()}, output / "checkpoint.pt.partial")
+        (output / "checkpoint.pt.partial").replace(checkpoint_file)
+    model.load_state_dict(torch.load(output / "model" / "weights.pt", weights_only=True))
+    results = {"dev": evaluate(task, prepared.dev), "best_epoch": state["best_epoch"],
+               "epochs": state["epoch"], "train_seconds": round(state["seconds"], 1),
+               "train_examples": len(prepared.train), "history": state["history"]}
+    if prepared.test is not None:
+        results["test"] = evaluate(task, prepared.test)
+    if model.input.elmo is not None:
+        results["layer_weights"] = model.input.elmo.layer_weights()
+    task.scores = {split: results[split] for split in ("dev", "test") if split in results}
+    task.save(output / "model")
+    (output / "results.json").write_text(json.dumps(results, indent=1))
+    return results
+
+
+def _resumable(config: dict) -> dict:
+    """What must match to resume a run: all but the stopping rules (epochs may be extended)."""
+    training = {k: v for k, v in config["training"].items() if k not in ("epochs", "patience", "max_minutes")}
+    return {**config, "training": training}
+
+
+def _epoch(task: TaskModel, data: TaskData, optimizer: torch.optim.Optimizer, rng: random.Random,
+           epoch: int, progress: bool) -> float:
+    """One pass over the training data; returns the mean loss."""
+    model, t = task.model, task.config.training
+    model.train()
+    total, count = 0.0, 0
+    bar = tqdm(data.batches(t.batch_size, shuffle=True, rng=rng), total=-(-len(data) // t.batch_size),
+               desc=f"epoch {epoch}", disable=not progress, leave=False)
+    for batch in bar:
+        loss = model.loss(batch.token_ids, batch.mask, batch.layers, batch.targets)
+        penalty = task.config.elmo.l2 * model.input.l2_penalty()
+        optimizer.zero_grad()
+        (loss + penalty).backward()
+        if t.clip_norm:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), t.clip_norm)
+        optimizer.step()
+        total, count = total + loss.item(), count + 1
+        bar.set_postfix(loss=f"{total / count:.4f}")
+    return total / max(count, 1)

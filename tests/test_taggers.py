@@ -1,0 +1,90 @@
+"""Task model components: layer mixing, token input, BiLSTM(-CRF) tagger, classifier heads."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from elmo.modules.classifiers import ENCODERS, SentenceClassifier, masked_max
+from elmo.modules.layer_mix import LayerMixer
+from elmo.modules.taggers import SequenceTagger
+from elmo.modules.task_input import TokenInput
+
+B, T, L1, D = 2, 5, 3, 8
+
+
+def _batch():
+    torch.manual_seed(0)
+    token_ids = torch.randint(2, 20, (B, T))
+    mask = torch.tensor([[True] * T, [True] * 3 + [False] * 2])
+    layers = torch.randn(L1, B, T, D)
+    return token_ids, mask, layers
+
+
+def test_top_mix_returns_the_top_layer_and_learned_mix_starts_as_the_average():
+    _, mask, layers = _batch()
+    top = LayerMixer(L1, mix="top", dropout=0.0)(layers, mask)[0]
+    assert torch.equal(top, layers[-1])
+    learned = LayerMixer(L1, mix="learned", dropout=0.0)
+    assert torch.allclose(learned(layers, mask)[0], layers.mean(0), atol=1e-6)
+    assert learned.l2_penalty().item() == 0.0
+    assert learned.layer_weights() == [[pytest.approx(1 / 3)] * 3]
+
+
+def test_l2_penalty_is_the_squared_norm_of_the_mix_weights():
+    mixer = LayerMixer(L1, n_outputs=2)
+    with torch.no_grad():
+        mixer.scalar_mixes[0].scalar_parameters.copy_(torch.tensor([1.0, 2.0, 0.0]))
+    assert mixer.l2_penalty().item() == pytest.approx(5.0)
+
+
+def test_token_input_concatenates_word_vectors_and_elmo():
+    token_ids, mask, layers = _batch()
+    token_input = TokenInput(20, 4, L1, D, elmo_at_output=True, dropout=0.0, elmo_dropout=0.0)
+    inputs, output_mix = token_input(token_ids, mask, layers)
+    assert inputs.shape == (B, T, 4 + D) and output_mix.shape == (B, T, D)
+    assert torch.equal(inputs[..., :4], token_input.embedding(token_ids))
+
+
+def test_pretrained_vectors_initialise_the_embedding():
+    table = torch.arange(12.0).reshape(3, 4)
+    token_input = TokenInput(3, 4, pretrained=table, freeze=True)
+    assert torch.equal(token_input.embedding.weight, table)
+    assert not token_input.embedding.weight.requires_grad
+
+
+@pytest.mark.parametrize("crf", [True, False])
+def test_tagger_learns_a_tiny_labelling(crf):
+    token_ids, mask, layers = _batch()
+    tags = token_ids % 3  # a function of the token: learnable from the word vectors alone
+    torch.manual_seed(0)
+    tagger = SequenceTagger(TokenInput(20, 8, L1, D, dropout=0.0), 3, hidden=16, dropout=0.0, crf=crf)
+    optimizer = torch.optim.Adam(tagger.parameters(), lr=0.05)
+    for _ in range(60):
+        optimizer.zero_grad()
+        tagger.loss(token_ids, mask, layers, tags).backward()
+        optimizer.step()
+    predicted = tagger.predict(token_ids, mask, layers)
+    assert [len(p) for p in predicted] == [5, 3]
+    assert predicted == [tags[0].tolist(), tags[1, :3].tolist()]
+
+
+def test_tagger_without_elmo_needs_no_layers():
+    token_ids, mask, _ = _batch()
+    tagger = SequenceTagger(TokenInput(20, 8), 4, hidden=6)
+    assert tagger.emissions(token_ids, mask, None).shape == (B, T, 4)
+
+
+@pytest.mark.parametrize("encoder", ENCODERS)
+def test_classifier_heads_give_class_scores_ignoring_padding(encoder):
+    token_ids, mask, layers = _batch()
+    torch.manual_seed(0)
+    model = SentenceClassifier(TokenInput(20, 4, L1, D, elmo_at_output=True), 2, encoder, hidden=6).eval()
+    assert model.logits(token_ids, mask, layers).shape == (B, 2)
+    changed = token_ids.clone()
+    changed[1, 3:] = 7  # padding positions of row 1
+    assert torch.allclose(model.logits(changed, mask, layers)[1], model.logits(token_ids, mask, layers)[1])
+
+
+def test_masked_max_ignores_padding():
+    values = torch.tensor([[[1.0], [5.0], [9.0]]])
+    assert masked_max(values, torch.tensor([[True, True, False]])).item() == 5.0

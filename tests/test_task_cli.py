@@ -1,0 +1,124 @@
+"""`elmo task train / evaluate`, `elmo tag` and `elmo classify` end to end on tiny data."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from elmo.cli.main import main
+from elmo.errors import ConfigError
+from elmo.tasks.config import read_task_config
+
+TAGGED = ["我们/r 喜欢/v 北京/ns 。/w", "他/r 喜欢/v 上海/ns 。/w", "我们/r 去/v 北京/ns", "他/r 去/v 上海/ns 。/w"]
+LABELLED = ["pos\t很 好 的 书", "neg\t太 差 了", "pos\t好 书", "neg\t差 的 书"]
+
+
+def _config(tmp_path, data_format: str, lines: list[str], extra: str = "") -> str:
+    data = tmp_path / "data.txt"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    encoder = "textcnn" if data_format == "labels" else "bilstm"
+    config = tmp_path / f"{data_format}.toml"
+    config.write_text(f"""
+[data]
+format = "{data_format}"
+train = "data.txt"
+dev = "data.txt"
+test = "data.txt"
+[elmo]
+model = "bilm-tf-tiny"
+at_output = true
+[embeddings]
+dim = 8
+[model]
+encoder = "{encoder}"
+hidden = 8
+[training]
+output_dir = "{tmp_path / 'run'}"
+epochs = 2
+batch_size = 2
+lr = 0.01
+{extra}""", encoding="utf-8")
+    return str(config)
+
+
+@pytest.fixture()
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("ELMO_CACHE", str(tmp_path / "cache"))  # feature cache stays in tmp_path
+    return CliRunner()
+
+
+def test_train_evaluate_and_tag_a_segmentation_model(tmp_path, runner):
+    result = runner.invoke(main, ["task", "train", _config(tmp_path, "seg-pos", TAGGED), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "pos_f1" in result.output and "seg_f1" in result.output
+    model = tmp_path / "run" / "model"
+    saved = json.loads((model / "task.json").read_text(encoding="utf-8"))
+    assert saved["bilm"] == "bilm-tf-tiny" and saved["tokenizer"] == "chars"
+    assert "B-ns" in saved["labels"]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["epochs"] == 2 and len(results["layer_weights"]) == 2  # input and output mixes
+
+    evaluated = runner.invoke(main, ["task", "evaluate", str(model), "--split", "test", "-q"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert f"pos_f1 {results['test']['pos_f1']:.2f}" in evaluated.output  # same model, same scores
+
+    tagged = runner.invoke(main, ["tag", "--model", str(model)], input="我们喜欢上海。\n\n他去北京\n")
+    assert tagged.exit_code == 0, tagged.output
+    lines = tagged.output.split("\n")
+    assert lines[1] == ""  # an empty line stays empty
+    for line, text in ((lines[0], "我们喜欢上海。"), (lines[2], "他去北京")):
+        items = [item.rpartition("/") for item in line.split()]
+        assert "".join(word for word, _, _ in items) == text  # every character, in order
+        assert all(tag in {"r", "v", "ns", "w"} for _, _, tag in items)
+
+
+def test_training_resumes_from_its_checkpoint(tmp_path, runner):
+    config = _config(tmp_path, "seg-pos", TAGGED)
+    assert runner.invoke(main, ["task", "train", config, "-q", "--set", "training.epochs=1"]).exit_code == 0
+    assert runner.invoke(main, ["task", "train", config, "-q"]).exit_code == 0  # 2 epochs: one more
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert [h["epoch"] for h in results["history"]] == [1, 2]
+    changed = runner.invoke(main, ["task", "train", config, "-q", "--set", "training.lr=0.5"])
+    assert changed.exit_code == 2 and "another config" in changed.output
+
+
+def test_classify_raw_text(tmp_path, runner):
+    result = runner.invoke(main, ["task", "train", _config(tmp_path, "labels", LABELLED), "-q"])
+    assert result.exit_code == 0, result.output
+    model = str(tmp_path / "run" / "model")
+    classified = runner.invoke(main, ["classify", "--model", model], input="好 书\n太 差\n")
+    assert classified.exit_code == 0, classified.output
+    labels = [line.split("\t")[0] for line in classified.output.strip().split("\n")]
+    assert len(labels) == 2 and set(labels) <= {"pos", "neg"}
+    empty = runner.invoke(main, ["classify", "--model", model], input="好\n\n")
+    assert empty.exit_code == 2 and "line 2 is empty" in empty.output
+    wrong = runner.invoke(main, ["tag", "--model", model], input="好\n")
+    assert wrong.exit_code == 2 and "elmo classify" in wrong.output
+
+
+def test_bad_input_is_one_line_error(tmp_path, runner):
+    missing = runner.invoke(main, ["tag", "--model", str(tmp_path / "nowhere")], input="x\n")
+    assert missing.exit_code == 2 and missing.output.startswith("error:") and "not a trained" in missing.output
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    config = _config(tmp_path, "seg-pos", TAGGED)
+    assert runner.invoke(main, ["task", "train", config, "-q"]).exit_code == 0
+    bad = runner.invoke(main, ["tag", str(tmp_path / "latin1.txt"), "--model", str(tmp_path / "run" / "model")])
+    assert bad.exit_code == 2 and "line 1 is not valid utf-8" in bad.output
+    unknown = runner.invoke(main, ["task", "train", config, "--set", "training.epoch=3"])
+    assert unknown.exit_code == 2 and "did you mean 'epochs'" in unknown.output
+
+
+def test_config_errors_name_the_problem(tmp_path):
+    config = _config(tmp_path, "seg-pos", TAGGED, extra="")
+    with pytest.raises(ConfigError, match="mix must be one of"):
+        read_task_config(config, {"elmo.mix": "middle"})
+    with pytest.raises(ConfigError, match="encoder must be one of"):
+        read_task_config(config, {"model.encoder": "textcnn"})
+    with pytest.raises(ConfigError, match="needs word2vec_corpus"):
+        read_task_config(config, {"embeddings.init": "word2vec"})
+
+
+def test_an_empty_elmo_model_means_no_elmo(tmp_path):
+    config = read_task_config(_config(tmp_path, "seg-pos", TAGGED), {"elmo.model": ""})
+    assert config.elmo.model is None
