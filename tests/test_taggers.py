@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from elmo.modules.classifiers import ENCODERS, SentenceClassifier, masked_max
 from elmo.modules.layer_mix import LayerMixer
-from elmo.modules.taggers import SequenceTagger
+from elmo.modules.taggers import BiLSTMEncoder, SequenceTagger
 from elmo.modules.task_input import TokenInput
 
 B, T, L1, D = 2, 5, 3, 8
@@ -18,6 +19,23 @@ def _batch():
     mask = torch.tensor([[True] * T, [True] * 3 + [False] * 2])
     layers = torch.randn(L1, B, T, D)
     return token_ids, mask, layers
+
+
+def test_bilstm_encoder_equals_a_packed_bidirectional_lstm_in_float64():
+    torch.manual_seed(0)
+    encoder = BiLSTMEncoder(7, 5, n_layers=2).double()
+    reference = torch.nn.LSTM(7, 5, 2, batch_first=True, bidirectional=True).double()
+    for k in range(2):
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(reference, f"{name}_l{k}").data.copy_(getattr(encoder.forward_lstms[k], f"{name}_l0"))
+            getattr(reference, f"{name}_l{k}_reverse").data.copy_(
+                getattr(encoder.backward_lstms[k], f"{name}_l0"))
+    inputs = torch.randn(4, 9, 7, dtype=torch.float64)
+    lengths = torch.tensor([9, 3, 6, 1])
+    packed, _ = reference(pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False))
+    expected, _ = pad_packed_sequence(packed, batch_first=True, total_length=9)
+    mask = torch.arange(9) < lengths.unsqueeze(1)
+    assert torch.allclose(encoder(inputs, mask), expected, atol=1e-12, rtol=0)
 
 
 def test_top_mix_returns_the_top_layer_and_learned_mix_starts_as_the_average():

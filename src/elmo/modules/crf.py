@@ -33,10 +33,12 @@ class CRF(nn.Module):
 
     def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """log sum over all tag sequences of exp(score), by the forward algorithm: (B,)."""
-        alpha = self.start + emissions[:, 0]  # (B, n_tags)
-        for t in range(1, emissions.shape[1]):
-            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]
-            alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
+        steps = emissions.unbind(1)  # one view per position: the backward pass stacks once
+        keep = mask.unbind(1)
+        alpha = self.start + steps[0]  # (B, n_tags)
+        for t in range(1, len(steps)):
+            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + steps[t]
+            alpha = torch.where(keep[t].unsqueeze(1), step, alpha)
         return torch.logsumexp(alpha + self.end, dim=1)
 
     def neg_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor,
