@@ -37,9 +37,22 @@ DEMO_SETS = (
         "river": ("They had a picnic on the river bank .", "The boat drifted towards the muddy bank .",
                   "Flowers grew along the bank of the stream ."),
     }),
+    SenseSet("fine", {
+        "all right": ("I feel fine today .", "The weather is fine this morning .", "Everything will be fine ."),
+        "penalty": ("He had to pay a fine for speeding .", "The court imposed a heavy fine .",
+                    "The fine was fifty dollars ."),
+    }),
     SenseSet("苹果", {
         "fruit": ("我 每天 吃 一个 苹果 。", "这个 苹果 又 红 又 甜 。", "妈妈 买 了 一 斤 苹果 。"),
         "company": ("苹果 公司 发布 了 新 手机 。", "他 在 苹果 的 总部 工作 。", "苹果 的 股价 今天 上涨 了 。"),
+    }),
+    SenseSet("花", {
+        "flower": ("公园 里 的 花 开 了 。", "她 送 我 一 束 花 。", "院子 里 种 满 了 花 。"),
+        "spend": ("他 花 了 很多 钱 。", "我 花 了 三 天 时间 完成 。", "买 房子 要 花 不少 钱 。"),
+    }),
+    SenseSet("水平", {
+        "level": ("他 的 英语 水平 很 高 。", "人民 生活 水平 不断 提高 。", "技术 水平 有 了 很 大 进步 。"),
+        "horizontal": ("把 木板 放 成 水平 的 。", "桌面 要 保持 水平 。", "这 条 线 是 水平 的 。"),
     }),
     SenseSet("包袱", {
         "bundle": ("他 背着 一个 沉重 的 包袱 走 了 很 远 。", "她 把 衣服 放进 包袱 里 。",
