@@ -4,7 +4,7 @@
     python benchmarks/downstream_report.py                    # report the runs that exist
 
 Every run is `elmo task train RECIPE --set ...` into runs/downstream/<row>/seed<k>/ (a finished run
-is never repeated; an interrupted one resumes). Rows are listed in priority order. Prints mean and
+is never repeated; an interrupted one resumes, and so does one whose row now asks for more epochs). Rows are listed in priority order. Prints mean and
 spread (sample std over seeds), the relative error reduction of ELMo against each baseline, the
 learned layer weights; plots the weights and the low-resource curve into docs/images/.
 """
@@ -88,7 +88,7 @@ def run_dir(name: str, seed: int) -> Path:
 
 def train(name: str, recipe: str, overrides: dict, seed: int, threads: int) -> None:
     folder = run_dir(name, seed)
-    if (folder / "results.json").is_file():
+    if finished(folder, overrides.get("training.epochs")):
         return
     settings = [f"--set={k}={json.dumps(v)}" for k, v in {**overrides, "training.seed": seed}.items()]
     command = [str(ROOT / ".venv" / "bin" / "elmo"), "task", "train", recipe, *settings,
@@ -104,6 +104,15 @@ def train(name: str, recipe: str, overrides: dict, seed: int, threads: int) -> N
         code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     print(f"{name} seed {seed}: {'done' if code == 0 else f'failed ({code}), see {folder}/log.txt'}",
           flush=True)
+
+
+def finished(folder: Path, epochs: int | None) -> bool:
+    """Whether the run has results and nothing to add: it stopped early, or made the asked epochs
+    (a run asked for more epochs than it made resumes from its checkpoint)."""
+    if not (folder / "results.json").is_file():
+        return False
+    done = json.loads((folder / "results.json").read_text())
+    return done.get("stopped") == "patience" or epochs is None or done["epochs"] >= epochs
 
 
 def results(name: str) -> list[dict]:

@@ -78,7 +78,7 @@ def test_training_resumes_from_its_checkpoint(tmp_path, runner):
     assert runner.invoke(main, ["task", "train", config, "-q", "--set", "training.epochs=1"]).exit_code == 0
     assert runner.invoke(main, ["task", "train", config, "-q"]).exit_code == 0  # 2 epochs: one more
     results = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert [h["epoch"] for h in results["history"]] == [1, 2]
+    assert [h["epoch"] for h in results["history"]] == [1, 2] and results["stopped"] == "epochs"
     changed = runner.invoke(main, ["task", "train", config, "-q", "--set", "training.lr=0.5"])
     assert changed.exit_code == 2 and "another config" in changed.output
 

@@ -155,8 +155,10 @@ def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bo
                     "torch_rng": torch.get_rng_state()}, output / "checkpoint.pt.partial")
         (output / "checkpoint.pt.partial").replace(checkpoint_file)
     model.load_state_dict(torch.load(output / "model" / "weights.pt", weights_only=True))
+    stopped = "patience" if state["bad_epochs"] >= t.patience else \
+        "epochs" if state["epoch"] >= t.epochs else "max_minutes"
     results = {"dev": evaluate(task, prepared.dev), "best_epoch": state["best_epoch"],
-               "epochs": state["epoch"], "train_seconds": round(state["seconds"], 1),
+               "epochs": state["epoch"], "stopped": stopped, "train_seconds": round(state["seconds"], 1),
                "train_examples": len(prepared.train), "history": state["history"]}
     if prepared.test is not None:
         results["test"] = evaluate(task, prepared.test)
