@@ -93,28 +93,29 @@ class Timer:
         self.encode = encode
         self.bilm = bilm
 
-    def __call__(self, char_ids, mask, word_ids=None):
+    def __call__(self, char_ids, mask, word_ids=None, token_cache=None):
         start = time.perf_counter()
-        result = self.encode(char_ids, mask)
+        result = self.encode(char_ids, mask, token_cache)
         self.seconds += time.perf_counter() - start
         return result
 
 
 def run(bilm: BiLM, batches, mode: str) -> dict[str, float]:
     """Time the forward over all batches (after one warm-up batch); mode: fast, nocache, naive."""
-    bilm.token_cache = TokenVectorCache(None) if mode == "fast" else None
-    encode = (lambda ids, mask: naive_encode_tokens(bilm, ids, mask)) if mode == "naive" else \
-        BiLM.encode_tokens.__get__(bilm)
+    bilm.requires_grad_(False)  # the token cache serves frozen encoders only
+    cache = TokenVectorCache(bilm.token_encoder, None) if mode == "fast" else None
+    encode = (lambda ids, mask, _: naive_encode_tokens(bilm, ids, mask)) if mode == "naive" else \
+        (lambda ids, mask, token_cache: BiLM.encode_tokens(bilm, ids, mask, None, token_cache))
     timer = Timer(bilm, encode)
     bilm.encode_tokens = timer
     inputs = [batch_to_ids(batch) for batch in batches]
     with torch.inference_mode():
-        bilm(inputs[0])
+        bilm(inputs[0], token_cache=cache)
         timer.seconds = 0.0
         outputs = []
         start = time.perf_counter()
         for ids in inputs[1:]:
-            outputs.append(bilm(ids).layers)
+            outputs.append(bilm(ids, token_cache=cache).layers)
         seconds = time.perf_counter() - start
     del bilm.encode_tokens
     tokens = sum(len(s) + 2 for batch in batches[1:] for s in batch)  # markers are run too

@@ -18,18 +18,18 @@ import math
 from pathlib import Path
 
 from elmo import corpora
-from elmo.data.corpus import expand_shards, iter_sentences
+from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.evaluate.kneser_ney import KneserNeyLM
 from elmo.evaluate.perplexity import perplexity
-from elmo.interop.native import load_native
-from elmo.loading import BUNDLED_DIR
+from elmo.interop.model_folder import BUNDLED_DIR, ModelFolder
+from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.recipes.build import read_recipe
 
 
 def bilm_row(folder: Path, heldout: Path) -> tuple[float, float, float]:
-    model, tokens, _ = load_native(folder)
-    result = perplexity(model, Vocabulary(tokens), expand_shards(str(heldout)), progress=False)
+    model = ModelFolder.load(folder)
+    result = perplexity(BiLMWithSoftmax(model.bilm, model.softmax), Vocabulary(model.vocabulary), expand_shards(str(heldout)), progress=False)
     return result.forward, result.backward, result.average
 
 

@@ -19,8 +19,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from elmo.modules.crf import CRF
-from elmo.modules.taggers import BiLSTMEncoder
+from elmo.heads.crf import CRF
+from elmo.heads.taggers import BiLSTMEncoder
 
 INPUT_DIM, HIDDEN, TAGS = 320, 128, 69
 

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import torch
 
-from elmo.data.corpus import expand_shards
+from elmo.data.shards import expand_shards
 from elmo.data.vocab import build_vocabulary, count_tokens
 from elmo.evaluate.perplexity import perplexity
 from elmo.train.config import parse_train_config
 from elmo.train.distributed import Context
-from elmo.train.trainer import build_model, make_batcher, make_optimizer, to_tensors
+from elmo.train.trainer import language_model_for, make_batcher, make_optimizer, to_tensors
 
 MODEL = {
     "char_cnn": {"activation": "relu", "embedding": {"dim": 16}, "n_highway": 1,
@@ -137,9 +137,9 @@ def main() -> None:
         torch.manual_seed(0)
         config = make_config(shards, work / "vocab.txt", softmax, work / name, args.batch_size,
                              args.unroll_steps)
-        model = build_model(config, vocab)
+        model = language_model_for(config, vocab)
         model.softmax.generator.manual_seed(0) if hasattr(model.softmax, "generator") else None
-        batcher = make_batcher(config, vocab, context)
+        batcher = make_batcher(config, vocab, context, model.bilm.config.max_characters)
         optimizer, scheduler = make_optimizer(config, model, 10 ** 9)
         model.train()
         sample = [to_tensors(b, context.device) for b in itertools.islice(batcher, 3)]

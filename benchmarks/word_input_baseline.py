@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from elmo import corpora
-from elmo.loading import BUNDLED_DIR
+from elmo.interop.model_folder import BUNDLED_DIR
 from elmo.recipes.build import read_recipe
 from elmo.train.config import parse_train_config
 from elmo.train.trainer import train
@@ -49,10 +49,11 @@ def main() -> None:
                                    if p.is_file())
     steps = args.steps or json.loads((shipped / "config.json").read_text())["metadata"]["steps"]
     recipe["model"].pop("char_cnn")
+    recipe["model"]["token_encoder"] = "word"
     recipe["data"].update(train=shards, vocab=str(work / "vocab.txt"),
                           heldout=[str(work / "heldout-curve.txt")], tokenizer=sources["tokenizer"])
     recipe["training"].update(output_dir=str(work / "word-input"), max_steps=steps,
-                              max_minutes=args.max_minutes, token_encoder="word")
+                              max_minutes=args.max_minutes)
     trained = train(parse_train_config(recipe, f"{args.name} word input"), progress=False)
     word, char = curve(trained.parent / "log.csv"), curve(against)
     tokens_per_step = recipe["data"]["batch_size"] * recipe["data"]["unroll_steps"]

@@ -15,7 +15,7 @@ REFERENCE = FIXTURES / "bilm_tf"
 
 @pytest.fixture(scope="session")
 def tiny_model_dir() -> Path:
-    return elmo.loading.BUNDLED_DIR / TINY
+    return elmo.interop.model_folder.BUNDLED_DIR / TINY
 
 
 @pytest.fixture(scope="session")
@@ -26,5 +26,4 @@ def reference_sentences() -> list[list[str]]:
 
 @pytest.fixture()
 def tiny_bilm():
-    bilm = elmo.load_bilm_model(TINY).bilm
-    return bilm
+    return elmo.ModelFolder.load(TINY).bilm

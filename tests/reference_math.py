@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from elmo.data.chars import sentence_boundary_ids, token_to_char_ids
+from elmo.data.chars import token_to_char_ids
+from elmo.modules.char_ids import sentence_boundary_ids
 
 
 @torch.no_grad()

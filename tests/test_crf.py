@@ -5,7 +5,7 @@ import itertools
 
 import torch
 
-from elmo.modules.crf import CRF
+from elmo.heads.crf import CRF
 
 
 def _random_crf(n_tags: int, seed: int) -> CRF:

@@ -12,8 +12,8 @@ SENTENCES = [["I", "play", "chess", "."], ["A", "play", "on", "stage"], ["Hi"]]
 def test_elmo_outputs_equal_the_scalar_mix_of_the_layers():
     module = Elmo(TINY, num_output_representations=2, dropout=0.0)
     with torch.no_grad():
-        module.scalar_mixes[0].scalar_parameters.copy_(torch.tensor([1.0, -0.5, 0.25]))
-        module.scalar_mixes[0].gamma.fill_(2.0)
+        module.mixer.scalar_mixes[0].scalar_parameters.copy_(torch.tensor([1.0, -0.5, 0.25]))
+        module.mixer.scalar_mixes[0].gamma.fill_(2.0)
         out = module(batch_to_ids(SENTENCES))
     layers = elmo.load(TINY).embed(SENTENCES)
     weights = torch.softmax(torch.tensor([1.0, -0.5, 0.25]), 0).numpy()
@@ -39,7 +39,7 @@ def test_bilm_is_frozen_by_default_and_only_the_mix_learns():
     module.train()
     module(batch_to_ids(SENTENCES))["elmo_representations"][0].sum().backward()
     assert all(p.grad is None for p in module.bilm.parameters())
-    assert module.scalar_mixes[0].scalar_parameters.grad is not None
+    assert module.mixer.scalar_mixes[0].scalar_parameters.grad is not None
     assert not module.bilm.training
 
 
@@ -71,14 +71,14 @@ def test_keep_sentence_boundaries_adds_two_positions():
 def test_l2_penalty_sums_the_mix_weights_squares():
     module = Elmo(TINY, num_output_representations=2)
     with torch.no_grad():
-        module.scalar_mixes[0].scalar_parameters.fill_(1.0)
+        module.mixer.scalar_mixes[0].scalar_parameters.fill_(1.0)
     assert module.l2_penalty().item() == pytest.approx(3.0)
 
 
 def test_vocab_to_cache_gives_the_same_vectors():
     plain = Elmo(TINY, num_output_representations=1, dropout=0.0)
     cached = Elmo(TINY, num_output_representations=1, dropout=0.0, vocab_to_cache=["I", "play", "chess"])
-    assert len(cached.bilm.token_cache) >= 3
+    assert len(cached.token_cache) >= 3
     ids = batch_to_ids(SENTENCES)
     np.testing.assert_allclose(cached(ids)["layers"].numpy(), plain(ids)["layers"].numpy(), atol=1e-6)
 

@@ -8,14 +8,14 @@ from click.testing import CliRunner
 
 import elmo
 from elmo.cli.main import main
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from conftest import TINY
 
 LINES = ["I play chess .", "The cat sat on the mat .", "Hello", "a b c d e f g h", "chess is fun"]
 
 
 @pytest.fixture(scope="module")
-def model() -> ElmoModel:
+def model() -> Embedder:
     return elmo.load(TINY)
 
 
@@ -50,8 +50,8 @@ def read_vectors(path) -> dict[str, np.ndarray]:
 
 
 def count_embed_calls(monkeypatch, interrupt_at: int | None = None) -> list[list[list[str]]]:
-    """Record the sentences of each ElmoModel.embed call; raise KeyboardInterrupt at one of them."""
-    calls, original = [], ElmoModel.embed
+    """Record the sentences of each Embedder.embed call; raise KeyboardInterrupt at one of them."""
+    calls, original = [], Embedder.embed
 
     def embed_and_count(self, sentences, batch_size=None):
         calls.append([list(sentence) for sentence in sentences])
@@ -59,7 +59,7 @@ def count_embed_calls(monkeypatch, interrupt_at: int | None = None) -> list[list
             raise KeyboardInterrupt
         return original(self, sentences, batch_size)
 
-    monkeypatch.setattr(ElmoModel, "embed", embed_and_count)
+    monkeypatch.setattr(Embedder, "embed", embed_and_count)
     return calls
 
 

@@ -4,7 +4,6 @@ import torch
 
 import elmo
 from elmo import InputError
-from elmo.modules.token_cache import TokenVectorCache
 from conftest import TINY
 
 
@@ -25,13 +24,15 @@ def test_token_cache_gives_the_same_vectors_as_computing_every_token():
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
-def test_token_cache_empties_when_the_weights_change():
+def test_token_cache_empties_when_the_model_loads_other_weights():
     model = elmo.load(TINY)
     model.embed([["cache", "me"]])
-    cache = model.bilm.token_cache
+    cache = model.token_cache
     assert len(cache) == 4  # two tokens and the two sentence markers
-    with torch.no_grad():
-        model.bilm.token_encoder.projection.bias.add_(1.0)
+    changed = {name: value + 1.0 if name == "projection.bias" else value
+               for name, value in model.bilm.token_encoder.state_dict().items()}
+    model.bilm.token_encoder.load_state_dict(changed)
+    assert len(cache) == 0
     fresh = model.embed([["cache", "me"]])[0][0]
     expected = elmo.load(TINY, token_cache_size=0)
     with torch.no_grad():
@@ -40,11 +41,9 @@ def test_token_cache_empties_when_the_weights_change():
 
 
 def test_token_cache_keeps_at_most_max_size_tokens():
-    cache = TokenVectorCache(max_size=3)
-    model = elmo.load(TINY)
-    model.bilm.token_cache = cache
+    model = elmo.load(TINY, token_cache_size=3)
     model.embed([["w1", "w2", "w3", "w4", "w5"]])
-    assert len(cache) == 3
+    assert len(model.token_cache) == 3
 
 
 def test_precompute_tokens_fills_the_cache():
@@ -79,7 +78,7 @@ def test_saved_token_vectors_reload_and_give_the_same_embeddings(tmp_path):
     assert save_token_vectors(source, tmp_path / "tokens.npz") == 4
     target = elmo.load(TINY)
     assert load_token_vectors(target, tmp_path / "tokens.npz") == 4
-    assert len(target.bilm.token_cache) == 4
+    assert len(target.token_cache) == 4
     sentence = [["the", "play", "was", "good"]]
     np.testing.assert_allclose(target.embed(sentence)[0], elmo.load(TINY, token_cache_size=0).embed(sentence)[0],
                                atol=1e-6)

@@ -7,7 +7,6 @@ import pytest
 
 import elmo
 from elmo import ConfigError, ModelFileError
-from elmo.interop.bilm_tf import save_model
 from conftest import TINY
 
 
@@ -109,7 +108,7 @@ def test_wrong_value_type_is_reported(model_copy):
 
 def test_export_writes_the_original_layout_and_reloads_to_identical_vectors(tmp_path, tiny_model_dir):
     original = elmo.load(TINY)
-    save_model(original.bilm, tmp_path / "exported")
+    original.save_pretrained(tmp_path / "exported")
     with h5py.File(tiny_model_dir / "lm_weights.hdf5") as before, \
             h5py.File(tmp_path / "exported" / "weights.hdf5") as after:
         names = []

@@ -5,10 +5,10 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from elmo.modules.classifiers import ENCODERS, SentenceClassifier, masked_max
-from elmo.modules.layer_mix import LayerMixer
-from elmo.modules.taggers import BiLSTMEncoder, SequenceTagger
-from elmo.modules.task_input import TokenInput
+from elmo.heads.classifiers import ENCODERS, SentenceClassifier, masked_max
+from elmo.modules.scalar_mix import LayerMix
+from elmo.heads.taggers import BiLSTMEncoder, SequenceTagger
+from elmo.heads.token_input import TokenInput
 
 B, T, L1, D = 2, 5, 3, 8
 
@@ -40,16 +40,16 @@ def test_bilstm_encoder_equals_a_packed_bidirectional_lstm_in_float64():
 
 def test_top_mix_returns_the_top_layer_and_learned_mix_starts_as_the_average():
     _, mask, layers = _batch()
-    top = LayerMixer(L1, mix="top", dropout=0.0)(layers, mask)[0]
+    top = LayerMix(L1, mode="top", dropout=0.0)(layers, mask)[0]
     assert torch.equal(top, layers[-1])
-    learned = LayerMixer(L1, mix="learned", dropout=0.0)
+    learned = LayerMix(L1, mode="learned", dropout=0.0)
     assert torch.allclose(learned(layers, mask)[0], layers.mean(0), atol=1e-6)
     assert learned.l2_penalty().item() == 0.0
     assert learned.layer_weights() == [[pytest.approx(1 / 3)] * 3]
 
 
 def test_l2_penalty_is_the_squared_norm_of_the_mix_weights():
-    mixer = LayerMixer(L1, n_outputs=2)
+    mixer = LayerMix(L1, n_outputs=2)
     with torch.no_grad():
         mixer.scalar_mixes[0].scalar_parameters.copy_(torch.tensor([1.0, 2.0, 0.0]))
     assert mixer.l2_penalty().item() == pytest.approx(5.0)

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 
 import elmo
 from elmo.cli.main import main
-from elmo.data.corpus import expand_shards
+from elmo.data.shards import expand_shards
 from elmo.data.vocab import Vocabulary
 from elmo.evaluate.perplexity import perplexity
-from elmo.interop.native import load_native
+from elmo.interop.model_folder import BUNDLED_DIR, ModelFolder
+from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.train.config import read_train_config
 from elmo.train.trainer import train
 from training_configs import TRAIN_DATA, write_config
@@ -21,8 +22,9 @@ from conftest import TINY
 
 
 def _parameters(folder):
-    model, _, _ = load_native(folder)
-    return {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    model = ModelFolder.load(folder)
+    state = {**model.bilm.state_dict(), **model.softmax.state_dict()}
+    return {name: tensor.clone() for name, tensor in state.items()}
 
 
 def _cli(*arguments):
@@ -144,11 +146,11 @@ def test_continuing_with_another_vocabulary_is_refused(tmp_path):
 
 @pytest.mark.parametrize("encoder", ["word", "both"])
 def test_word_and_fused_token_encoders_train_and_embed(tmp_path, encoder):
-    model = "\n".join(line for line in __import__("training_configs").MODEL.splitlines()
+    model = f'[model]\ntoken_encoder = "{encoder}"\nword_dim = 6\n' + "\n".join(line for line in __import__("training_configs").MODEL.splitlines()
                       if encoder == "both" or not line.startswith(("[model.char", "activation",
                                                                    "embedding", "filters", "n_highway")))
     config = write_config(tmp_path, model=model, softmax='type = "full"',
-                          training=f'max_steps = 3\ntoken_encoder = "{encoder}"\nword_dim = 6')
+                          training="max_steps = 3")
     train(read_train_config(config), progress=False)
     loaded = elmo.load(tmp_path / "run" / "model")
     vectors = loaded.embed([["neural", "networks", "unseen-word"]])[0]
@@ -157,15 +159,15 @@ def test_word_and_fused_token_encoders_train_and_embed(tmp_path, encoder):
         other = loaded.embed([["another-unknown"]])[0]
         np.testing.assert_allclose(other[0, 0], vectors[0, 2], atol=1e-6)
     with pytest.raises(elmo.ModelFileError, match="character-input models only"):
-        from elmo.interop.bilm_tf import save_model
-        save_model(loaded.bilm, tmp_path / "exported")
+        ModelFolder(loaded.bilm).save(tmp_path / "exported")
 
 
 @pytest.mark.parametrize("softmax", ['type = "full"', 'type = "adaptive"\ncutoffs = [10]'])
 def test_full_and_adaptive_softmax_train_and_score(tmp_path, softmax):
     config = write_config(tmp_path, softmax=softmax, training="max_steps = 4")
     train(read_train_config(config), progress=False)
-    model, tokens, _ = load_native(tmp_path / "run" / "model")
+    folder = ModelFolder.load(tmp_path / "run" / "model")
+    model, tokens = BiLMWithSoftmax(folder.bilm, folder.softmax), folder.vocabulary
     result = perplexity(model, Vocabulary(tokens), expand_shards(str(TRAIN_DATA)), 2, 5, progress=False)
     sentences = TRAIN_DATA.read_text().splitlines()
     assert result.tokens == sum(len(s.split()) + 1 for s in sentences)
@@ -179,7 +181,7 @@ def test_sentence_batching_trains(tmp_path):
 
 
 def test_perplexity_is_refused_for_a_model_without_softmax():
-    result = _cli("perplexity", elmo.loading.BUNDLED_DIR / TINY, TRAIN_DATA)
+    result = _cli("perplexity", BUNDLED_DIR / TINY, TRAIN_DATA)
     assert result.exit_code == 2 and "has no softmax" in result.output
 
 

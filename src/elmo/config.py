@@ -13,14 +13,12 @@ It is validated once, here, into frozen dataclasses; modules receive plain typed
 """
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
+from elmo.config_files import reject_unknown
 from elmo.errors import ConfigError
 
 # Top-level keys the original training code writes; kept verbatim but not needed to build the network.
@@ -30,6 +28,7 @@ TRAINING_KEYS = (
     "sample_softmax", "word_emb_file",
 )
 ACTIVATIONS = ("relu", "tanh")
+SOFTMAXES = ("full", "sampled", "adaptive")
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,26 @@ class WordEmbeddingConfig:
     dim: int
     bos_id: int
     eos_id: int
+
+
+@dataclass(frozen=True)
+class SoftmaxConfig:
+    """The language model's output layer over the vocabulary (see :mod:`elmo.modules.softmax`).
+
+    The ``[softmax]`` table of a training config and the ``softmax`` entry of a model folder's
+    ``config.json``.
+    """
+
+    type: str = "sampled"  # "full", "sampled" or "adaptive"
+    n_samples: int = 8192  # sampled: log-uniform draws per step
+    cutoffs: tuple[int, ...] = ()  # adaptive: cluster boundaries (default: 2%, 10%, 40% of V)
+    div_value: float = 4.0  # adaptive: each cluster is this much narrower than the previous
+
+    def __post_init__(self) -> None:
+        if self.type not in SOFTMAXES:
+            raise ConfigError(f"softmax type must be one of {SOFTMAXES}, found {self.type!r}")
+        if self.n_samples <= 0:
+            raise ConfigError(f"softmax n_samples must be positive, found {self.n_samples}")
 
 
 @dataclass(frozen=True)
@@ -171,34 +190,6 @@ def read_options(path: str | Path) -> BiLMConfig:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ConfigError(f"options file {path} is not valid JSON: {error}") from None
     return BiLMConfig.from_options(options, source=str(path))
-
-
-def read_toml(path: str | Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A TOML config file as a dict, with ``overrides`` ("section.key" -> value) applied.
-
-    Raises:
-        ConfigError: a missing file, or a file that is not valid UTF-8 TOML.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
-    for dotted, value in (overrides or {}).items():
-        section, _, key = dotted.partition(".")
-        raw.setdefault(section, {})[key] = value
-    return raw
-
-
-def reject_unknown(section: dict, known: tuple[str, ...], source: str) -> None:
-    """ConfigError naming the first key of ``section`` not in ``known``, with the closest match."""
-    for key in section:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-            raise ConfigError(f"{source}: unknown key '{key}'{hint}")
 
 
 def _require(section: dict, key: str, kind: type | tuple[type, ...], source: str):

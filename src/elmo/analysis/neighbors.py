@@ -25,8 +25,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-import elmo
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
 
 MEAN = "mean"
@@ -56,7 +55,7 @@ class IndexSummary:
     types: int
 
 
-def build_index(model: ElmoModel, sentences: Iterable[Sequence[str]], folder: str | Path,
+def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str | Path,
                 layer: int | str = 2, words: set[str] | None = None, block_size: int = 256,
                 total: int | None = None, progress: bool = True) -> IndexSummary:
     """Index every token (or only the occurrences of ``words``) of ``sentences``.
@@ -127,14 +126,14 @@ class NeighbourIndex:
         InputError: the folder is missing or incomplete.
     """
 
-    def __init__(self, folder: str | Path, model: ElmoModel | None = None) -> None:
+    def __init__(self, folder: str | Path, model: Embedder | None = None) -> None:
         folder = Path(folder)
         missing = [name for name in FILES if not (folder / name).is_file()]
         if missing:
             raise InputError(f"{folder} is not an index written by `elmo index` (missing "
                              f"{', '.join(missing)})")
         self.meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        self.model = model or elmo.load(self.meta["model"])
+        self.model = model or Embedder.from_pretrained(self.meta["model"])
         self.index = faiss.read_index(str(folder / "vectors.faiss"))
         self.type_index = faiss.read_index(str(folder / "types.faiss"))
         self.occurrences = np.load(folder / "occurrences.npy")  # (n, 3)

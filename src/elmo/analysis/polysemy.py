@@ -7,7 +7,7 @@ from itertools import combinations, product
 
 import numpy as np
 
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
 
 
@@ -63,7 +63,7 @@ DEMO_SETS = (
 )
 
 
-def word_vectors(model: ElmoModel, word: str, sentences: tuple[str, ...]) -> np.ndarray:
+def word_vectors(model: Embedder, word: str, sentences: tuple[str, ...]) -> np.ndarray:
     """The vectors of ``word``'s first occurrence in each sentence: (n_sentences, L + 1, D)."""
     tokenized = [sentence.split() for sentence in sentences]
     for tokens in tokenized:
@@ -78,7 +78,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
 
 
-def sense_similarities(model: ElmoModel, sense_set: SenseSet) -> tuple[np.ndarray, np.ndarray]:
+def sense_similarities(model: Embedder, sense_set: SenseSet) -> tuple[np.ndarray, np.ndarray]:
     """Mean cosine similarity per layer of the word's vectors over pairs of sentences in the same
     sense and over pairs in different senses: two (L + 1,) arrays."""
     groups = [word_vectors(model, sense_set.word, sentences) for sentences in sense_set.senses.values()]
@@ -88,7 +88,7 @@ def sense_similarities(model: ElmoModel, sense_set: SenseSet) -> tuple[np.ndarra
     return np.mean(same, axis=0), np.mean(different, axis=0)
 
 
-def similarity_table(models: dict[str, ElmoModel], sets=DEMO_SETS) -> str:
+def similarity_table(models: dict[str, Embedder], sets=DEMO_SETS) -> str:
     """A readable table: for each word, the mean same-sense and different-sense similarity per
     layer, each word embedded by the model of its language (``models`` maps "en"/"zh" to a model)."""
     n_layers = max(model.n_representations for model in models.values())

@@ -12,11 +12,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
 
 
-def token_layers(model: ElmoModel, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+def token_layers(model: Embedder, sentences: Sequence[Sequence[str]]) -> np.ndarray:
     """Every token's vectors at every layer, sentences concatenated: (n_tokens, L + 1, D) float32."""
     if not sentences:
         raise InputError("no sentences to embed")

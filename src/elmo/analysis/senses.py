@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
 
 
@@ -75,7 +75,7 @@ def by_word(examples: Sequence[SenseExample]) -> Iterator[np.ndarray]:
     return (np.array(indices) for indices in groups.values())
 
 
-def target_vectors(model: ElmoModel, examples: Sequence[SenseExample]) -> np.ndarray:
+def target_vectors(model: Embedder, examples: Sequence[SenseExample]) -> np.ndarray:
     """Every layer's vector of each example's target token: (n, L + 1, D) float32.
 
     Sentences are embedded whole, in the model's batches; memory is n * (L + 1) * D floats.

@@ -6,15 +6,15 @@ from pathlib import Path
 import click
 
 import elmo
-from elmo.config import read_options
 from elmo.data.tokenizers import TOKENIZERS
-from elmo.embed.model import LONG_SENTENCE_POLICIES
+from elmo.embed.embedder import LONG_SENTENCE_POLICIES
 from elmo.embed.pipeline import EmbedSummary, check_paths, embed_file
 from elmo.embed.writers import FORMATS, partial_folder
 from elmo.errors import ElmoError, ModelFileError
-from elmo.loading import DEFAULT_MODEL, bundled_models, resolve_model_files
+from elmo.interop.model_folder import DEFAULT_MODEL, bundled_models, locate
 
 TOKENIZER_CHOICES = ("auto", *TOKENIZERS)
+DISTRIBUTION = "elmo-embeddings"  # the name pip installs the package under
 
 
 class _Group(click.Group):
@@ -32,7 +32,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.version_option(package_name="elmo")
+@click.version_option(package_name=DISTRIBUTION)
 def main() -> None:
     """ELMo: deep contextualized word vectors from a character-input biLM."""
 
@@ -164,11 +164,11 @@ def models() -> None:
     header = ("name", "layers", "cells", "projection", "output dim", "weights")
     rows = [header]
     for name in bundled_models():
-        options_path, weights_path = resolve_model_files(name)
-        lstm = read_options(options_path).lstm
+        lstm = elmo.ModelFolder.load(name).bilm.config.lstm
+        size = sum(path.stat().st_size for path in locate(name).glob("*.hdf5"))
         rows.append((name + (" (default)" if name == DEFAULT_MODEL else ""), str(lstm.n_layers),
                      str(lstm.dim), str(lstm.projection_dim), str(2 * lstm.projection_dim),
-                     f"{weights_path.stat().st_size / 1e6:.1f} MB"))
+                     f"{size / 1e6:.1f} MB"))
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -208,7 +208,7 @@ def vocab(corpus: tuple[str, ...], output_file: Path, min_count: int, max_size: 
           quiet: bool) -> None:
     """Count the tokens of CORPUS (files or glob patterns, one sentence per line) and write the
     vocabulary for biLM pretraining: <S>, </S>, <UNK>, then tokens by descending count."""
-    from elmo.data.corpus import expand_shards
+    from elmo.data.shards import expand_shards
     from elmo.data.vocab import build_vocabulary, count_tokens
     from elmo.errors import InputError
 
@@ -274,18 +274,19 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
     format does not store the softmax)."""
     import torch
 
-    from elmo.data.corpus import expand_shards
+    from elmo.data.shards import expand_shards
     from elmo.data.vocab import Vocabulary
     from elmo.evaluate.perplexity import perplexity as measure
-    from elmo.interop.native import is_native_folder, load_native
+    from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 
-    if not is_native_folder(model_path):
+    folder = elmo.ModelFolder.load(model_path)
+    if not folder.is_native:
         raise ModelFileError(f"{model_path} is not a model folder written by `elmo train`; the "
                              "original HDF5 format has no softmax, so its perplexity is undefined")
-    model, tokens, _ = load_native(model_path)
+    model = BiLMWithSoftmax(folder.bilm, folder.softmax)
     model.to("cuda" if torch.cuda.is_available() else "cpu")
-    result = measure(model, Vocabulary(tokens), expand_shards(data), batch_size, unroll_steps,
-                     progress=not quiet)
+    result = measure(model, Vocabulary(folder.vocabulary), expand_shards(data), batch_size,
+                     unroll_steps, progress=not quiet)
     click.echo(f"forward {result.forward:.2f}  backward {result.backward:.2f}  "
                f"average {result.average:.2f}  ({result.tokens:,} tokens per direction)")
 
@@ -296,11 +297,8 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
 def export(model_path: Path, output_dir: Path) -> None:
     """Write MODEL (a folder written by `elmo train`, or any model elmo loads) as options.json +
     weights.hdf5 in the original bilm-tf layout, readable by tools that load that format."""
-    from elmo.interop.bilm_tf import save_model
-
-    bilm = elmo.load_bilm_model(model_path).bilm
-    options_file, weight_file = save_model(bilm, output_dir)
-    click.echo(f"wrote {options_file} and {weight_file}", err=True)
+    folder = elmo.ModelFolder(elmo.ModelFolder.load(model_path).bilm).save(output_dir)
+    click.echo(f"wrote {folder / 'options.json'} and {folder / 'weights.hdf5'}", err=True)
 
 
 @main.group()
@@ -363,11 +361,11 @@ def build_model_command(name: str, output: Path | None, cache: Path | None, max_
     path to a .toml laid out like src/elmo/recipes/en-small.toml) from an empty cache: fetch the
     corpora, build the vocabulary, train (resumable: run again after an interruption), measure
     held-out perplexity, write the model folder with its model card."""
-    from elmo.recipes.build import build_model
+    from elmo.recipes.build import build_from_recipe
 
     overrides = {key: value for key, value in (("max_minutes", max_minutes), ("max_steps", max_steps))
                  if value is not None}
-    folder = build_model(name, output or Path("models") / name, cache, overrides, progress=not quiet)
+    folder = build_from_recipe(name, output or Path("models") / name, cache, overrides, progress=not quiet)
     click.echo(f"model -> {folder}", err=True)
 
 

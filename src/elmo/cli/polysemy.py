@@ -10,7 +10,7 @@ import click
 
 import elmo
 from elmo.errors import InputError
-from elmo.loading import DEFAULT_MODEL
+from elmo.interop.model_folder import DEFAULT_MODEL
 
 MODEL_HELP = f"A bundled model (see `elmo models`) or a model folder.  [default: {DEFAULT_MODEL}]"
 

@@ -6,38 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-import tomllib
 
+from elmo import config_files
 from elmo.errors import ConfigError, InputError
-
-RECIPES = Path(__file__).resolve().parent.parent / "tasks" / "recipes"
-
-
-def recipe_path(name: str) -> Path:
-    """A config file, or the name of a packaged recipe (``src/elmo/tasks/recipes/NAME.toml``)."""
-    path = Path(name)
-    if path.is_file() or path.suffix == ".toml":
-        return path
-    packaged = RECIPES / f"{name}.toml"
-    if packaged.is_file():
-        return packaged
-    known = ", ".join(sorted(p.stem for p in RECIPES.glob("*.toml")))
-    raise ConfigError(f"no config file or packaged recipe named {name!r}; recipes: {known}")
-
-
-def parse_overrides(items: tuple[str, ...]) -> dict:
-    """``("training.seed=2", 'elmo.mix="top"')`` -> {"training.seed": 2, "elmo.mix": "top"}."""
-    overrides = {}
-    for item in items:
-        key, equals, text = item.partition("=")
-        if not equals or "." not in key:
-            raise ConfigError(f"--set expects section.key=value, found {item!r}")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text  # a bare word is a string
-        overrides[key.strip()] = value
-    return overrides
 
 
 @click.group("task")
@@ -57,13 +28,13 @@ def train_command(config: str, settings: tuple[str, ...], output_dir: Path | Non
     ELMo layers are computed once per dataset and cached; training stops early when the dev score
     stops improving; running the same command again resumes from OUTPUT_DIR/checkpoint.pt. The best
     model goes to OUTPUT_DIR/model (for `elmo tag`, `elmo classify`, `elmo task evaluate`)."""
-    from elmo.tasks.config import read_task_config
+    from elmo.tasks.config import TASK_RECIPES, read_task_config
     from elmo.tasks.trainer import train_task
 
-    overrides = parse_overrides(settings)
+    overrides = config_files.parse_overrides(settings)
     if output_dir is not None:
         overrides["training.output_dir"] = str(output_dir)
-    cfg = read_task_config(recipe_path(config), overrides)
+    cfg = read_task_config(config_files.find_config(config, TASK_RECIPES), overrides)
     results = train_task(cfg, progress=not quiet)
     for split in ("dev", "test"):
         if split in results:

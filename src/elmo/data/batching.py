@@ -15,7 +15,7 @@ Two ways to lay sentences out in a batch:
   at inference time. Rows are padded to the longest sentence of the batch, which costs compute.
 
 Both read the shards in groups, one per training process: group ``g`` of ``n_groups`` reads only
-``shards[g::n_groups]`` with its own :class:`~elmo.data.corpus.ShardStream`, and a batcher of
+``shards[g::n_groups]`` with its own :class:`~elmo.data.shards.ShardStream`, and a batcher of
 several groups stacks their rows group by group. A single process with ``groups=(0, 1)`` therefore
 produces exactly the rows of two processes with ``groups=(0,)`` and ``groups=(1,)`` side by side.
 Both save and restore their exact position with ``state_dict`` / ``load_state_dict``.
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from elmo.data.chars import BOS_TOKEN, EOS_TOKEN, MAX_CHARACTERS, token_to_char_ids
-from elmo.data.corpus import ShardStream, derive_seed, iter_sentences
+from elmo.data.shards import ShardStream, derive_seed, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError
 
@@ -40,7 +40,7 @@ class LMBatch:
     """One batch of both directions; index 0 of the first axis is forward, 1 is backward.
 
     Attributes:
-        char_ids: (2, B, T, 50) int16, character ids of the input tokens; 0 rows at padding.
+        char_ids: (2, B, T, C) int16 (C the model's characters per token), character ids of the input tokens; 0 rows at padding.
         word_ids: (2, B, T) int64, vocabulary ids of the input tokens (``unk_id`` if unknown).
         targets: (2, B, T) int64, vocabulary id of the token each position predicts.
         mask: (2, B, T) bool, True at real positions; word_ids and targets are 0 elsewhere.
@@ -52,9 +52,9 @@ class LMBatch:
     mask: np.ndarray
 
     @classmethod
-    def zeros(cls, rows: int, steps: int) -> LMBatch:
+    def zeros(cls, rows: int, steps: int, max_characters: int) -> LMBatch:
         """An all-padding batch of shape (2, rows, steps)."""
-        return cls(np.zeros((2, rows, steps, MAX_CHARACTERS), np.int16),
+        return cls(np.zeros((2, rows, steps, max_characters), np.int16),
                    np.zeros((2, rows, steps), np.int64), np.zeros((2, rows, steps), np.int64),
                    np.zeros((2, rows, steps), bool))
 
@@ -65,13 +65,14 @@ class LMBatch:
 
 
 class _Sentence:
-    """A sentence's forward stream ``<S> w1 .. wn </S>`` as ids (L,) and character ids (L, 50)."""
+    """A sentence's forward stream ``<S> w1 .. wn </S>`` as ids (L,) and character ids (L, C)."""
 
-    def __init__(self, tokens: list[str], vocab: Vocabulary) -> None:
+    def __init__(self, tokens: list[str], vocab: Vocabulary, max_characters: int) -> None:
         self.tokens = tokens
         stream = [BOS_TOKEN, *tokens, EOS_TOKEN]
         self.ids = vocab.encode(stream)
-        self.chars = np.stack([token_to_char_ids(token) for token in stream]).astype(np.int16)
+        self.chars = np.stack([token_to_char_ids(token, max_characters)
+                               for token in stream]).astype(np.int16)
 
     def write(self, batch: LMBatch, row: int, column: int, start: int, count: int) -> None:
         """Put stream positions start .. start + count (inputs, and targets one further) of both
@@ -115,9 +116,9 @@ class _Row:
     def state(self) -> list:
         return [None if self.sentence is None else self.sentence.tokens, self.position]
 
-    def restore(self, state: list, vocab: Vocabulary) -> None:
+    def restore(self, state: list, vocab: Vocabulary, max_characters: int) -> None:
         tokens, self.position = state
-        self.sentence = None if tokens is None else _Sentence(list(tokens), vocab)
+        self.sentence = None if tokens is None else _Sentence(list(tokens), vocab, max_characters)
 
 
 class _GroupedBatcher:
@@ -127,7 +128,7 @@ class _GroupedBatcher:
 
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, rows_per_group: int,
                  seed: int, shuffle: bool, groups: Sequence[int], n_groups: int,
-                 settings: dict) -> None:
+                 max_characters: int, settings: dict) -> None:
         shards = list(shards)
         groups = [int(group) for group in groups]
         if rows_per_group < 1:
@@ -142,10 +143,11 @@ class _GroupedBatcher:
             raise InputError(f"need at least {n_groups} shards for {n_groups} processes, found "
                              f"{len(shards)}; split the corpus into more files")
         self.vocab, self.rows_per_group, self.groups = vocab, rows_per_group, groups
+        self.max_characters = max_characters
         self.streams = [ShardStream(shards[group::n_groups], derive_seed(seed, group), shuffle)
                         for group in groups]
         self._settings = {"kind": self.kind, "rows_per_group": rows_per_group, "groups": groups,
-                          "n_groups": n_groups, **settings}
+                          "n_groups": n_groups, "max_characters": max_characters, **settings}
 
     @property
     def epoch(self) -> int:
@@ -192,7 +194,7 @@ class WindowBatcher(_GroupedBatcher):
     reads the same sentences, each reversed, by the same rule. Every mask is all True.
 
     Args:
-        shards: the corpus files (see :func:`~elmo.data.corpus.expand_shards`).
+        shards: the corpus files (see :func:`~elmo.data.shards.expand_shards`).
         vocab: maps tokens to word ids and targets.
         rows_per_group: rows read from each group's stream.
         unroll_steps: window length T.
@@ -200,6 +202,7 @@ class WindowBatcher(_GroupedBatcher):
         shuffle: shuffle shards and sentences in each pass (False: file order).
         groups: the groups (processes) whose rows this batcher makes, in batch order.
         n_groups: how many groups the shards are dealt into.
+        max_characters: characters per token of the model's input (``max_characters_per_token``).
     Yields:
         LMBatch of shape (2, len(groups) * rows_per_group, unroll_steps).
     """
@@ -208,19 +211,20 @@ class WindowBatcher(_GroupedBatcher):
 
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, rows_per_group: int,
                  unroll_steps: int, seed: int = 0, shuffle: bool = True,
-                 groups: Sequence[int] = (0,), n_groups: int = 1) -> None:
+                 groups: Sequence[int] = (0,), n_groups: int = 1,
+                 max_characters: int = MAX_CHARACTERS) -> None:
         if unroll_steps < 1:
             raise InputError(f"unroll_steps must be positive, found {unroll_steps}")
         super().__init__(shards, vocab, rows_per_group, seed, shuffle, groups, n_groups,
-                         {"unroll_steps": unroll_steps})
+                         max_characters, {"unroll_steps": unroll_steps})
         self.unroll_steps = unroll_steps
         self._rows = [_Row() for _ in range(len(self.groups) * rows_per_group)]
 
     def __next__(self) -> LMBatch:
-        batch = LMBatch.zeros(len(self._rows), self.unroll_steps)
+        batch = LMBatch.zeros(len(self._rows), self.unroll_steps, self.max_characters)
         for index, row in enumerate(self._rows):
             stream = self.streams[index // self.rows_per_group]
-            row.fill(batch, index, lambda: _Sentence(next(stream), self.vocab))
+            row.fill(batch, index, lambda: _Sentence(next(stream), self.vocab, self.max_characters))
         return batch
 
     def _row_states(self) -> list:
@@ -228,7 +232,7 @@ class WindowBatcher(_GroupedBatcher):
 
     def _restore_rows(self, states: list) -> None:
         for row, state in zip(self._rows, states, strict=True):
-            row.restore(state, self.vocab)
+            row.restore(state, self.vocab, self.max_characters)
 
 
 class SentenceBatcher(_GroupedBatcher):
@@ -248,20 +252,22 @@ class SentenceBatcher(_GroupedBatcher):
 
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, batch_size: int,
                  seed: int = 0, shuffle: bool = True, max_length: int = 100,
-                 groups: Sequence[int] = (0,), n_groups: int = 1) -> None:
+                 groups: Sequence[int] = (0,), n_groups: int = 1,
+                 max_characters: int = MAX_CHARACTERS) -> None:
         if max_length < 1:
             raise InputError(f"max_length must be positive, found {max_length}")
         super().__init__(shards, vocab, batch_size, seed, shuffle, groups, n_groups,
-                         {"max_length": max_length})
+                         max_characters, {"max_length": max_length})
         self.max_length = max_length
         self._pending: list[list[list[str]]] = [[] for _ in self.groups]  # pieces still to read
 
     def __next__(self) -> LMBatch:
         pieces = [self._next_piece(group) for group in range(len(self.groups))
                   for _ in range(self.rows_per_group)]
-        batch = LMBatch.zeros(len(pieces), max(len(piece) for piece in pieces) + 1)
+        batch = LMBatch.zeros(len(pieces), max(len(piece) for piece in pieces) + 1,
+                              self.max_characters)
         for row, piece in enumerate(pieces):
-            _Sentence(piece, self.vocab).write(batch, row, 0, 0, len(piece) + 1)
+            _Sentence(piece, self.vocab, self.max_characters).write(batch, row, 0, 0, len(piece) + 1)
         return batch
 
     def _next_piece(self, group: int) -> list[str]:
@@ -282,7 +288,7 @@ class SentenceBatcher(_GroupedBatcher):
 
 
 def evaluation_batches(shards: Sequence[str | Path], vocab: Vocabulary, batch_size: int,
-                       unroll_steps: int) -> Iterator[LMBatch]:
+                       unroll_steps: int, max_characters: int = MAX_CHARACTERS) -> Iterator[LMBatch]:
     """One ordered pass over held-out text, packed into windows as by :class:`WindowBatcher`.
 
     All rows share one stream of the sentences in file order. When the text runs out, the rest of
@@ -296,18 +302,19 @@ def evaluation_batches(shards: Sequence[str | Path], vocab: Vocabulary, batch_si
     if batch_size < 1 or unroll_steps < 1:
         raise InputError(f"batch_size and unroll_steps must be positive, found {batch_size} and "
                          f"{unroll_steps}")
-    return _evaluation_batches(iter_sentences(shards), vocab, batch_size, unroll_steps)
+    return _evaluation_batches(iter_sentences(shards), vocab, batch_size, unroll_steps,
+                               max_characters)
 
 
 def _evaluation_batches(sentences: Iterator[list[str]], vocab: Vocabulary, batch_size: int,
-                        unroll_steps: int) -> Iterator[LMBatch]:
+                        unroll_steps: int, max_characters: int) -> Iterator[LMBatch]:
     def next_sentence() -> _Sentence | None:
         tokens = next(sentences, None)
-        return None if tokens is None else _Sentence(tokens, vocab)
+        return None if tokens is None else _Sentence(tokens, vocab, max_characters)
 
     rows = [_Row() for _ in range(batch_size)]
     while True:
-        batch = LMBatch.zeros(batch_size, unroll_steps)
+        batch = LMBatch.zeros(batch_size, unroll_steps, max_characters)
         for index, row in enumerate(rows):
             row.fill(batch, index, next_sentence)
         if not batch.mask.any():

@@ -14,25 +14,18 @@ import numpy as np
 import torch
 
 from elmo.errors import InputError
+from elmo.modules.char_ids import (BOS_CHAR, BOW_CHAR, EOS_CHAR, EOW_CHAR, MAX_CHARACTERS, PAD_CHAR,
+                                  marker_ids)
 
-MAX_CHARACTERS = 50
-BOS_CHAR, EOS_CHAR, BOW_CHAR, EOW_CHAR, PAD_CHAR = 256, 257, 258, 259, 260
-N_CHARACTERS = 262  # 256 bytes + 5 specials + the absent-token id 0
 BOS_TOKEN, EOS_TOKEN = "<S>", "</S>"
-
-
-def _marker_ids(char: int, max_characters: int) -> np.ndarray:
-    ids = np.full(max_characters, PAD_CHAR + 1, dtype=np.int64)
-    ids[:3] = (BOW_CHAR + 1, char + 1, EOW_CHAR + 1)
-    return ids
 
 
 @lru_cache(maxsize=1 << 16)
 def _token_ids(token: str, max_characters: int) -> np.ndarray:
     if token == BOS_TOKEN:
-        return _marker_ids(BOS_CHAR, max_characters)
+        return marker_ids(BOS_CHAR, max_characters)
     if token == EOS_TOKEN:
-        return _marker_ids(EOS_CHAR, max_characters)
+        return marker_ids(EOS_CHAR, max_characters)
     data = token.encode("utf-8", errors="surrogatepass")[: max_characters - 2]
     ids = np.full(max_characters, PAD_CHAR + 1, dtype=np.int64)
     ids[0] = BOW_CHAR + 1
@@ -49,11 +42,6 @@ def token_to_char_ids(token: str, max_characters: int = MAX_CHARACTERS) -> np.nd
     if token == "":
         raise InputError("empty token: tokens must contain at least one character")
     return _token_ids(token, max_characters)
-
-
-def sentence_boundary_ids(max_characters: int = MAX_CHARACTERS) -> tuple[np.ndarray, np.ndarray]:
-    """Character ids of the begin- and end-of-sentence tokens, each of shape (max_characters,)."""
-    return _token_ids(BOS_TOKEN, max_characters), _token_ids(EOS_TOKEN, max_characters)
 
 
 def batch_to_ids(sentences: Sequence[Sequence[str]], max_characters: int = MAX_CHARACTERS,

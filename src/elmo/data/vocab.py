@@ -6,8 +6,6 @@ line may also carry a count after the token (``the 51234``); only the token is r
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -16,8 +14,9 @@ import numpy as np
 from tqdm import tqdm
 
 from elmo.data.chars import BOS_TOKEN, EOS_TOKEN
-from elmo.data.corpus import iter_lines
+from elmo.data.shards import iter_lines
 from elmo.errors import InputError
+from elmo.files import write_text
 
 UNK_TOKEN = "<UNK>"
 SPECIAL_TOKENS = (BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)
@@ -94,16 +93,7 @@ class Vocabulary:
 
     def save(self, path: str | Path) -> None:
         """Write one token per line, in id order, replacing ``path`` atomically."""
-        path = Path(path)
-        descriptor, temporary = tempfile.mkstemp(dir=path.absolute().parent,
-                                                 prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
-                file.writelines(token + "\n" for token in self.tokens)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_text(path, "".join(token + "\n" for token in self.tokens))
 
 
 def count_tokens(paths: Iterable[str | Path], progress: bool = True) -> Counter:

@@ -1,7 +1,7 @@
 """Embedding a text file, one sentence per line, into an HDF5 or .npz file: resumable, in bounded memory.
 
 The input is streamed in blocks of ``block_size`` lines. Each block is tokenized, embedded with one
-``ElmoModel.embed`` call (which batches sentences of similar lengths and keeps their order) and
+``Embedder.embed`` call (which batches sentences of similar lengths and keeps their order) and
 kept in ``<output>.partial/``; an interrupted run started again with the same settings skips the
 finished blocks. At the end the blocks are merged, in line order, into the output file (see
 :mod:`elmo.embed.writers` for its layout).
@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from elmo.data.tokenizers import get_tokenizer
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from elmo.embed.writers import (LAYER_MODES, BlockStore, block_ranges, merge_blocks,
                                 output_format_for, partial_folder, select_layers)
 from elmo.errors import InputError
@@ -39,7 +39,7 @@ class EmbedSummary:
     output_format: str
 
 
-def embed_file(model: ElmoModel, input_path: str | Path, output_path: str | Path, *,
+def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path, *,
                layers: str = "all", tokenizer: str = "whitespace", block_size: int = 1000,
                use_sentence_keys: bool = False, forget_sentences: bool = False,
                output_format: str | None = None, overwrite: bool = False, restart: bool = False,
@@ -103,7 +103,7 @@ def embed_file(model: ElmoModel, input_path: str | Path, output_path: str | Path
                         time.perf_counter() - started, output_path, output_format)
 
 
-def _embed_blocks(model: ElmoModel, input_path: Path, store: BlockStore,
+def _embed_blocks(model: Embedder, input_path: Path, store: BlockStore,
                   tokenize: Callable[[str], list[str]], layers: str, block_size: int, encoding: str,
                   progress: bool) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
     """Embed and keep every block not yet in the store: (resumed lines, totals, block ranges)."""
@@ -186,7 +186,7 @@ def _decoded(raw: bytes, index: int, path: Path, encoding: str) -> str:
     return text.strip()
 
 
-def _block_stats(sentences: list[list[str]], start: int, model: ElmoModel, path: Path) -> np.ndarray:
+def _block_stats(sentences: list[list[str]], start: int, model: Embedder, path: Path) -> np.ndarray:
     """(tokens, empty lines, long lines) of a block; a long line is an error under that policy."""
     limit = model.max_sentence_length
     for index, sentence in enumerate(sentences, start):

@@ -5,43 +5,31 @@ A file holds ``char_ids`` (V, max_characters) int16, ``vectors`` (V, projection_
 """
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import Embedder
 from elmo.errors import InputError, ModelFileError
+from elmo.files import atomic_path, weights_fingerprint
 
 
-def weights_fingerprint(module: nn.Module) -> str:
-    """SHA-256 over a module's parameter names, shapes and float32 bytes."""
-    digest = hashlib.sha256()
-    for name, parameter in module.named_parameters():
-        digest.update(f"{name}{tuple(parameter.shape)}".encode())
-        digest.update(parameter.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def save_token_vectors(model: ElmoModel, path: str | Path) -> int:
+def save_token_vectors(model: Embedder, path: str | Path) -> int:
     """Write the model's cached token vectors (see ``precompute_tokens``); returns how many."""
-    cache = model.bilm.token_cache
+    cache = model.token_cache
     if cache is None or len(cache) == 0:
         raise InputError("no token vectors to save: call precompute_tokens first")
     char_ids, vectors = cache.items()
-    path = Path(path)
-    temporary = path.with_name(path.name + ".partial.npz")
-    np.savez(temporary, char_ids=char_ids.numpy().astype(np.int16),
-             vectors=vectors.to(torch.float32).numpy(),
-             fingerprint=np.array(weights_fingerprint(model.bilm.token_encoder)))
-    temporary.replace(path)
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, char_ids=char_ids.numpy().astype(np.int16),
+                 vectors=vectors.to(torch.float32).numpy(),
+                 fingerprint=np.array(weights_fingerprint(model.bilm.token_encoder)))
     return len(char_ids)
 
 
-def load_token_vectors(model: ElmoModel, path: str | Path) -> int:
+def load_token_vectors(model: Embedder, path: str | Path) -> int:
     """Add saved token vectors to the model's cache after checking they match its weights."""
     path = Path(path)
     if not path.is_file():
@@ -56,10 +44,10 @@ def load_token_vectors(model: ElmoModel, path: str | Path) -> int:
     if fingerprint != weights_fingerprint(encoder):
         raise ModelFileError(f"{path} was computed with different weights than model "
                              f"'{model.name}'; recompute it for this model")
-    if model.bilm.token_cache is None:
+    cache = model.token_cache
+    if cache is None:
         raise InputError("the model's token cache is disabled (token_cache_size=0)")
-    cache = model.bilm.token_cache
     if cache.max_size is not None:
         cache.max_size = max(cache.max_size, 2 * len(char_ids))
-    cache.add(encoder, torch.from_numpy(char_ids.astype(np.int64)), torch.from_numpy(vectors))
+    cache.add(torch.from_numpy(char_ids.astype(np.int64)), torch.from_numpy(vectors))
     return len(char_ids)

@@ -28,6 +28,7 @@ import h5py
 import numpy as np
 
 from elmo.errors import InputError
+from elmo.files import atomic_path, settings_differences, write_text
 
 LAYER_MODES = ("all", "top", "average")
 FORMATS = ("hdf5", "npz")
@@ -154,8 +155,8 @@ class BlockStore:
             _check_same_settings(store.folder, run_file, settings)
         else:
             store.folder.mkdir()
-            _write_text_atomically(run_file, json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
-        for leftover in store.folder.glob("*.tmp"):
+            write_text(run_file, json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
+        for leftover in store.folder.glob("*.partial-*"):
             leftover.unlink()
         return store
 
@@ -173,15 +174,12 @@ class BlockStore:
               stats: Sequence[int]) -> None:
         """Keep the finished block of lines [start, stop)."""
         assert len(sentences) == len(arrays) == stop - start
-        final = self.block_path(start, stop)
-        temporary = final.with_name(final.name + ".tmp")
-        with NpzWriter(temporary) as writer:
+        with atomic_path(self.block_path(start, stop)) as temporary, NpzWriter(temporary) as writer:
             for index, array in enumerate(arrays, start):
                 writer.write(str(index), array)
             text = json.dumps(list(sentences), ensure_ascii=False).encode("utf-8")
             writer.write("_sentences", np.frombuffer(text, np.uint8))
             writer.write("_stats", np.asarray(stats, np.int64))
-        os.replace(temporary, final)
 
     def stats(self, start: int, stop: int) -> np.ndarray:
         """(tokens, empty lines, long lines) of a finished block."""
@@ -204,14 +202,12 @@ def merge_blocks(store: BlockStore, ranges: Sequence[tuple[int, int]], output_pa
                  forget_sentences: bool = False) -> None:
     """Write every block, in line order, into the output file; then remove the store's folder.
 
-    The file is written under a temporary name inside the store's folder and renamed at the end.
-    With ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
+    The file is written under a temporary name beside it and renamed at the end. With ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
     which have no text to be keyed by, are left out.
     """
-    temporary = store.folder / f"output.{output_format}.tmp"
     sentence_to_index: dict[str, str] = {}
     written: set[str] = set()
-    with open_writer(temporary, output_format) as writer:
+    with atomic_path(output_path) as temporary, open_writer(temporary, output_format) as writer:
         for start, stop in ranges:
             for index, sentence, vectors in store.entries(start, stop):
                 if not use_sentence_keys:
@@ -223,7 +219,6 @@ def merge_blocks(store: BlockStore, ranges: Sequence[tuple[int, int]], output_pa
                     _write_sentence_key(writer, sentence, vectors, index, store.folder)
         if not use_sentence_keys and not forget_sentences:
             writer.write_text(SENTENCE_TO_INDEX, json.dumps(sentence_to_index, ensure_ascii=False))
-    os.replace(temporary, output_path)
     store.remove()
 
 
@@ -244,16 +239,8 @@ def _check_same_settings(folder: Path, run_file: Path, settings: dict) -> None:
         previous = json.loads(run_file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InputError(f"{run_file} is not readable; {hint}") from None
-    if previous == settings:
+    changes = settings_differences(previous, settings)
+    if not changes:
         return
-    changes = [f"{key} was {previous.get(key)!r}, now {settings.get(key)!r}"
-               for key in dict.fromkeys([*previous, *settings])
-               if previous.get(key) != settings.get(key)]
     raise InputError(f"{folder} holds blocks of an earlier run with other settings "
                      f"({'; '.join(changes)}); {hint}")
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)

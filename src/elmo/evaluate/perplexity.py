@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from elmo.data.batching import evaluation_batches
 from elmo.data.vocab import Vocabulary
-from elmo.modules.language_model import BidirectionalLM
+from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Perplexity:
     tokens: int  # predictions per direction (words and end-of-sentence markers)
 
 
-def perplexity(model: BidirectionalLM, vocab: Vocabulary, shards: Sequence[Path], batch_size: int = 32,
+def perplexity(model: BiLMWithSoftmax, vocab: Vocabulary, shards: Sequence[Path], batch_size: int = 32,
                unroll_steps: int = 20, progress: bool = True) -> Perplexity:
     """Every token of the held-out text predicted once per direction, LSTM states carried across
     windows as in training; out-of-vocabulary targets count as ``<UNK>``."""
@@ -32,7 +32,8 @@ def perplexity(model: BidirectionalLM, vocab: Vocabulary, shards: Sequence[Path]
     device = next(model.parameters()).device
     losses, tokens, state = [0.0, 0.0], 0, None
     with torch.inference_mode():
-        for batch in tqdm(evaluation_batches(shards, vocab, batch_size, unroll_steps), unit="batch",
+        for batch in tqdm(evaluation_batches(shards, vocab, batch_size, unroll_steps,
+                                                   model.bilm.config.max_characters), unit="batch",
                           disable=not progress, desc="perplexity"):
             arrays = [torch.from_numpy(a).to(device)
                       for a in (batch.char_ids, batch.word_ids, batch.targets)]

@@ -15,7 +15,6 @@ Dataset layout (what ``load_weights`` reads and ``save_weights`` writes)::
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,17 +23,9 @@ import h5py
 import numpy as np
 import torch
 
-from elmo.config import read_options
 from elmo.errors import ModelFileError
+from elmo.files import atomic_path
 from elmo.modules.bilm import BiLM
-
-
-def load_bilm(options_file: str | Path, weight_file: str | Path) -> BiLM:
-    """Build a BiLM from ``options.json`` and load its HDF5 weights; errors name the bad file."""
-    config = read_options(options_file)
-    bilm = BiLM(config)
-    load_weights(bilm, weight_file)
-    return bilm.eval()
 
 
 def load_weights(bilm: BiLM, weight_file: str | Path) -> None:
@@ -47,7 +38,14 @@ def load_weights(bilm: BiLM, weight_file: str | Path) -> None:
     except OSError as error:
         raise ModelFileError(f"weight file {weight_file} is not a readable HDF5 file ({error})") from None
     with handle, torch.no_grad():
-        for stored in _stored_tensors(bilm):
+        stored_tensors = list(_stored_tensors(bilm))
+        leftovers = sorted(set(_dataset_names(handle)) - {stored.name for stored in stored_tensors})
+        if leftovers:
+            shown = ", ".join(leftovers[:4]) + (f" and {len(leftovers) - 4} more" if len(leftovers) > 4 else "")
+            raise ModelFileError(f"{weight_file}: holds datasets the options do not use ({shown}); "
+                                 "the options file does not match these weights (n_layers, filters, "
+                                 "n_highway or the token encoder)")
+        for stored in stored_tensors:
             if stored.name not in handle or not isinstance(handle[stored.name], h5py.Dataset):
                 raise ModelFileError(f"{weight_file}: dataset '{stored.name}' is missing; is this an "
                                      "ELMo weight file, and do its options match?")
@@ -68,27 +66,18 @@ def load_weights(bilm: BiLM, weight_file: str | Path) -> None:
             stored.set(torch.from_numpy(values))
 
 
-def save_model(bilm: BiLM, directory: str | Path) -> tuple[Path, Path]:
-    """Write ``options.json`` and ``weights.hdf5`` in the original layout; returns both paths."""
-    if bilm.config.token_encoder != "char":
-        raise ModelFileError("the original format holds character-input models only; this model "
-                             f"reads words ({bilm.config.token_encoder!r}): keep its native folder")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    options_file, weight_file = directory / "options.json", directory / "weights.hdf5"
-    options_file.write_text(json.dumps(bilm.config.to_options(), indent=2) + "\n", encoding="utf-8")
-    save_weights(bilm, weight_file)
-    return options_file, weight_file
-
-
 def save_weights(bilm: BiLM, weight_file: str | Path) -> None:
     """Write ``bilm``'s tensors as float32 datasets named and shaped as the original writes them
     (plus ``word_embedding`` for models with word input, which the original format lacks)."""
-    temporary = Path(f"{weight_file}.partial")
-    with h5py.File(temporary, "w") as handle, torch.no_grad():
+    with atomic_path(weight_file) as temporary, h5py.File(temporary, "w") as handle, torch.no_grad():
         for stored in _stored_tensors(bilm):
             handle.create_dataset(stored.name, data=stored.get().to("cpu", torch.float32).numpy())
-    temporary.replace(weight_file)
+
+
+def _dataset_names(handle: h5py.File) -> list[str]:
+    names: list[str] = []
+    handle.visititems(lambda name, item: names.append(name) if isinstance(item, h5py.Dataset) else None)
+    return names
 
 
 @dataclass(frozen=True)

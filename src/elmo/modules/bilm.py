@@ -9,7 +9,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from elmo.config import BiLMConfig
-from elmo.data.chars import sentence_boundary_ids
+from elmo.errors import InputError
+from elmo.modules.char_ids import sentence_boundary_ids
 from elmo.modules.lstm import ProjectedLSTM
 from elmo.modules.token_cache import TokenVectorCache
 from elmo.modules.token_encoder import TokenEncoder
@@ -43,15 +44,17 @@ class BiLM(nn.Module):
     """Bidirectional language model that returns every layer's contextual representations.
 
     Stateless by default: each call starts from zero states (or from ``state`` when given), so a
-    sentence's vectors do not depend on its batch or on earlier calls. Set ``token_cache`` to a
-    :class:`TokenVectorCache` to skip the token encoder for tokens seen before (frozen use).
+    sentence's vectors do not depend on its batch or on earlier calls. Pass a
+    :class:`TokenVectorCache` as ``token_cache`` to skip the token encoder for tokens seen before
+    (frozen use).
 
-    Inputs: char_ids, state, add_sentence_markers, word_ids
+    Inputs: char_ids, state, add_sentence_markers, word_ids, token_cache
         - char_ids: (B, T, max_characters) int64, 0 for absent tokens (a prefix of each row is real).
         - state: optional initial LSTMState for these B rows.
         - add_sentence_markers: wrap each sentence in begin/end-of-sentence tokens (as the original
           did); outputs then have T + 2 positions.
         - word_ids: (B, T) vocabulary ids, for models with word input.
+        - token_cache: optional cache of this model's layer-0 vectors.
     Outputs: BiLMOutput
     """
 
@@ -67,7 +70,6 @@ class BiLM(nn.Module):
             for _layer in range(lstm.n_layers))
         markers = np.stack(sentence_boundary_ids(config.max_characters))
         self.register_buffer("marker_ids", torch.from_numpy(markers), persistent=False)  # (2, C)
-        self.token_cache: TokenVectorCache | None = None
 
     def zero_state(self, batch_size: int) -> LSTMState:
         lstm = self.config.lstm
@@ -77,11 +79,16 @@ class BiLM(nn.Module):
 
     def forward(self, char_ids: torch.Tensor, state: LSTMState | None = None,
                 add_sentence_markers: bool = True, word_ids: torch.Tensor | None = None,
-                ) -> BiLMOutput:
+                token_cache: TokenVectorCache | None = None) -> BiLMOutput:
+        if char_ids.dim() != 3 or char_ids.shape[-1] != self.config.max_characters:
+            raise InputError(f"character ids must have shape (batch, tokens, "
+                             f"{self.config.max_characters}) for this model, found "
+                             f"{tuple(char_ids.shape)}; make them with batch_to_ids(sentences, "
+                             f"max_characters={self.config.max_characters})")
         mask = (char_ids > 0).any(dim=-1)  # (B, T)
         if add_sentence_markers:
             char_ids, word_ids, mask = self._add_sentence_markers(char_ids, word_ids, mask)
-        tokens = self.encode_tokens(char_ids, mask, word_ids)  # (B, T, P)
+        tokens = self.encode_tokens(char_ids, mask, word_ids, token_cache)  # (B, T, P)
         lengths = mask.sum(dim=1)
         inputs = torch.stack([tokens, _reverse_within_length(tokens, lengths)])  # (2, B, T, P)
         outputs, final = self.contextualize(inputs, lengths, state)
@@ -138,7 +145,8 @@ class BiLM(nn.Module):
         return outputs, final
 
     def encode_tokens(self, char_ids: torch.Tensor, mask: torch.Tensor,
-                      word_ids: torch.Tensor | None = None) -> torch.Tensor:
+                      word_ids: torch.Tensor | None = None,
+                      token_cache: TokenVectorCache | None = None) -> torch.Tensor:
         """Layer-0 vectors, computed once per distinct token: (B, T, C), (B, T) -> (B, T, P)."""
         features = char_ids[mask]  # (N, C), or (N, C + 1) with the word id last
         if self.token_encoder.uses_words:
@@ -150,8 +158,8 @@ class BiLM(nn.Module):
         def encode(rows: torch.Tensor) -> torch.Tensor:
             return encoder(rows[:, :width], rows[:, width] if encoder.uses_words else None)
 
-        if self.token_cache is not None and self.token_cache.usable_for(encoder):
-            vectors = self.token_cache.lookup(encoder, distinct, encode)
+        if token_cache is not None and token_cache.usable():
+            vectors = token_cache.lookup(distinct, encode)
         else:
             vectors = encode(distinct)
         tokens = vectors.new_zeros(*mask.shape, vectors.shape[-1])

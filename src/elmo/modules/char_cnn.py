@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from elmo.data.chars import PAD_CHAR
+from elmo.modules.char_ids import PAD_CHAR
 
 PAD_ID = PAD_CHAR + 1  # padding character after the +1 shift
 _BUCKET = 4  # tokens are grouped by length in steps of this many windows

@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from elmo.config import SoftmaxConfig
+
 
 class FullSoftmax(nn.Module):
     """``softmax(h W^T + b)`` over the whole vocabulary.
@@ -106,19 +108,15 @@ class AdaptiveSoftmax(nn.Module):
         return -self.log_likelihood(hidden, targets)
 
 
-def build_softmax(kind: str, dim: int, vocab_size: int, n_samples: int = 8192,
-                  cutoffs: tuple[int, ...] = (), div_value: float = 4.0) -> nn.Module:
-    """A softmax head by name: ``"full"``, ``"sampled"`` or ``"adaptive"``.
+def build_softmax(config: SoftmaxConfig, dim: int, vocab_size: int) -> nn.Module:
+    """The softmax head ``config`` describes, over ``vocab_size`` classes of width ``dim``.
 
     The adaptive head's default clusters start at 2%, 10% and 40% of the vocabulary.
     """
-    if kind == "full":
+    if config.type == "full":
         return FullSoftmax(dim, vocab_size)
-    if kind == "sampled":
-        return SampledSoftmax(dim, vocab_size, min(n_samples, vocab_size))
-    if kind == "adaptive":
-        if not cutoffs:
-            cutoffs = tuple(sorted({max(1, int(vocab_size * f)) for f in (0.02, 0.1, 0.4)}))
-        cutoffs = tuple(c for c in cutoffs if 0 < c < vocab_size)
-        return AdaptiveSoftmax(dim, vocab_size, list(cutoffs), div_value)
-    raise ValueError(f"unknown softmax {kind!r}")
+    if config.type == "sampled":
+        return SampledSoftmax(dim, vocab_size, min(config.n_samples, vocab_size))
+    cutoffs = config.cutoffs or sorted({max(1, int(vocab_size * f)) for f in (0.02, 0.1, 0.4)})
+    return AdaptiveSoftmax(dim, vocab_size, [c for c in cutoffs if 0 < c < vocab_size],
+                           config.div_value)

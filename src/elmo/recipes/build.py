@@ -6,47 +6,38 @@ with a model card. The recipe ``NAME.toml`` beside this module holds every setti
 """
 from __future__ import annotations
 
-import json
 import random
 import shutil
-import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from elmo import corpora
-from elmo.data.corpus import expand_shards
+from elmo import config_files, corpora
+from elmo.data.shards import expand_shards
 from elmo.data.tokenizers import char_tokens
 from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
-from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import Perplexity, perplexity
-from elmo.interop.native import load_native
+from elmo.files import atomic_path, write_text
+from elmo.interop.model_folder import ModelFolder
+from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.train.config import parse_train_config
 from elmo.train.trainer import train
 
 
+RECIPES = Path(__file__).resolve().parent
+
+
 def recipe_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files(__package__).iterdir() if p.name.endswith(".toml"))
+    return config_files.recipe_names(RECIPES)
 
 
 def read_recipe(name: str) -> dict[str, Any]:
     """A shipped recipe by name, or a recipe file (``.toml``) of the same layout."""
-    if name.endswith(".toml") and Path(name).is_file():
-        text = Path(name).read_text(encoding="utf-8")
-    elif name in recipe_names():
-        text = resources.files(__package__).joinpath(f"{name}.toml").read_text("utf-8")
-    else:
-        raise ConfigError(f"no recipe named {name!r}; known: {', '.join(recipe_names())}, "
-                          "or give a recipe file (.toml)")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"recipe {name}: not valid TOML ({error})") from None
+    return config_files.read_toml(config_files.find_config(name, RECIPES))
 
 
-def build_model(name: str, output: str | Path, cache: str | Path | None = None,
+def build_from_recipe(name: str, output: str | Path, cache: str | Path | None = None,
                 overrides: dict[str, Any] | None = None, progress: bool = True) -> Path:
     """Run the recipe; the work (vocabulary, checkpoints) goes to ``<cache>/builds/<name>`` so an
     interrupted build resumes, and the finished model folder is copied to ``output``."""
@@ -70,34 +61,32 @@ def build_model(name: str, output: str | Path, cache: str | Path | None = None,
     curve = work / "heldout-curve.txt"  # the first sentences of the dev split, scored at each
     if not curve.is_file():             # checkpoint for the learning curve in log.csv
         with open(heldout, encoding="utf-8") as lines:
-            curve.write_text("".join(line for _, line in zip(range(sources["curve_sentences"]), lines)),
-                             encoding="utf-8")
+            write_text(curve, "".join(line for _, line in zip(range(sources["curve_sentences"]), lines)))
     recipe["data"].update(train=mixed_shards(train_files, work / "mixed", sources["shards"]),
                           vocab=str(vocab_path), tokenizer=sources["tokenizer"], heldout=[str(curve)])
     recipe["training"].update(output_dir=str(work / "run"), **(overrides or {}))
     config = parse_train_config(recipe, f"recipe {name}")
-    trained = train(config, progress=progress)
-    model, tokens, saved = load_native(trained)
+    folder = ModelFolder.load(train(config, progress=progress))
+    model = BiLMWithSoftmax(folder.bilm, folder.softmax)
     model.to("cuda" if torch.cuda.is_available() else "cpu")
-    result = perplexity(model, Vocabulary(tokens), expand_shards(heldout), progress=progress)
-    output = Path(output)
-    if output.exists():
-        shutil.rmtree(output)
-    shutil.copytree(trained, output)
-    shutil.copy(work / "run" / "log.csv", output / "training_log.csv")
-    _add_results(output, sources, heldout, result)
-    write_model_card(output, name, sources, recipe, saved["metadata"], result, cache)
-    return output
+    result = perplexity(model, Vocabulary(folder.vocabulary), expand_shards(heldout), progress=progress)
+    folder.metadata["heldout"] = {"corpus": sources["heldout"], "split": "dev",
+                                  "forward_ppl": round(result.forward, 2),
+                                  "backward_ppl": round(result.backward, 2),
+                                  "average_ppl": round(result.average, 2), "tokens": result.tokens}
+    with atomic_path(output, folder=True) as temporary:
+        folder.save(temporary, half_precision_softmax=config.training.softmax_float16)
+        shutil.copy(work / "run" / "log.csv", temporary / "training_log.csv")
+        write_model_card(temporary, name, sources, recipe, folder, result, cache)
+    return Path(output)
 
 
 def split_characters(source: Path, target: Path) -> Path:
     """``source`` with every non-space character as a token (written once)."""
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(source, encoding="utf-8") as lines, open(target.with_suffix(".tmp"), "w",
-                                                           encoding="utf-8") as out:
+        with (atomic_path(target) as temporary, open(source, encoding="utf-8") as lines,
+              open(temporary, "w", encoding="utf-8") as out):
             out.writelines(" ".join(char_tokens(line)) + "\n" for line in lines)
-        target.with_suffix(".tmp").replace(target)
     return target
 
 
@@ -117,24 +106,9 @@ def mixed_shards(files: list[str], folder: Path, count: int, seed: int = 0) -> l
              if line.strip()]
     random.Random(seed).shuffle(lines)
     for index, path in enumerate(paths):
-        path.write_text("\n".join(lines[index::count]) + "\n", encoding="utf-8")
-    (folder / ".done").write_text("")
+        write_text(path, "\n".join(lines[index::count]) + "\n")
+    write_text(folder / ".done", "")
     return [str(p) for p in paths]
-
-
-def _add_results(folder: Path, sources: dict, heldout: str, result: Perplexity) -> None:
-    path = folder / "config.json"
-    config = json.loads(path.read_text(encoding="utf-8"))
-    config["metadata"]["heldout"] = {"corpus": sources["heldout"], "split": "dev",
-                                     "forward_ppl": round(result.forward, 2),
-                                     "backward_ppl": round(result.backward, 2),
-                                     "average_ppl": round(result.average, 2), "tokens": result.tokens}
-    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _vocabulary_size(folder: Path) -> int:
-    with open(folder / "vocab.txt", encoding="utf-8") as lines:
-        return sum(1 for _ in lines)
 
 
 def _softmax_text(softmax: dict) -> str:
@@ -143,9 +117,10 @@ def _softmax_text(softmax: dict) -> str:
     return f"{softmax['type']} softmax"
 
 
-def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, metadata: dict,
+def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, model: ModelFolder,
                      result: Perplexity, cache) -> Path:
     """MODEL_CARD.md: data, tokenizer, sizes, training, held-out perplexity, use, licences."""
+    metadata = model.metadata
     infos = {info.name: info for info in corpora.list_corpora(cache)}
     lstm, cnn = recipe["model"]["lstm"], recipe["model"]["char_cnn"]
     rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources["train"])
@@ -166,9 +141,9 @@ Train splits of these corpora (their dev and test splits are excluded from train
 |---|---|---|
 {rows}
 
-Tokenizer: `{metadata["tokenizer"]}`, recorded in `config.json` and applied automatically when
-raw text is embedded (`elmo embed`, `ElmoModel.embed_text`). Softmax vocabulary: the
-{_vocabulary_size(folder):,} most frequent training tokens; the character input sees every token.
+Tokenizer: `{model.tokenizer}`, recorded in `config.json` and applied automatically when
+raw text is embedded (`elmo embed`, `Embedder.embed_text`). Softmax vocabulary: the
+{len(model.vocabulary):,} most frequent training tokens; the character input sees every token.
 
 ## Model
 Character CNN (filters {cnn["filters"]}, {cnn["n_highway"]} highway layer), 2 x {lstm["n_layers"]}
@@ -191,7 +166,7 @@ split of `{sources["heldout"]}` ({result.tokens:,} predictions per direction):
 | {result.forward:.1f} | {result.backward:.1f} | {result.average:.1f} |
 
 ## Intended use
-Contextual {"character" if metadata["tokenizer"] == "chars" else "word"} vectors for {"English" if metadata["tokenizer"] == "moses" else "Chinese"} text: features for
+Contextual {"character" if model.tokenizer == "chars" else "word"} vectors for {"English" if model.tokenizer == "moses" else "Chinese"} text: features for
 downstream models (tagging, classification), polysemy analysis, teaching. A small model trained
 on a few million tokens: far from the quality of the original ELMo trained on a billion.
 
@@ -199,6 +174,4 @@ on a few million tokens: far from the quality of the original ELMo trained on a 
 The training corpora's licence notices are in their cache folders (`elmo data list`); the model
 weights are released under the project's licence.
 """
-    path = folder / "MODEL_CARD.md"
-    path.write_text(card, encoding="utf-8")
-    return path
+    return write_text(folder / "MODEL_CARD.md", card)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from elmo.modules.classifiers import SentenceClassifier
-from elmo.modules.taggers import SequenceTagger
-from elmo.modules.task_input import TokenInput
+from elmo.heads.classifiers import SentenceClassifier
+from elmo.heads.taggers import SequenceTagger
+from elmo.heads.token_input import TokenInput
 from elmo.tasks import metrics
 from elmo.tasks.config import TaskConfig
 from elmo.tasks.data import Example

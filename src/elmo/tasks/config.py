@@ -28,15 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmo.config import read_toml, reject_unknown
+from elmo.config_files import parse_section, read_toml, reject_unknown
 from elmo.corpora.cache import cache_root
 from elmo.errors import ConfigError
-from elmo.modules.classifiers import ENCODERS
-from elmo.modules.layer_mix import MIX_MODES
+from elmo.heads.classifiers import ENCODERS
+from elmo.modules.scalar_mix import MIX_MODES
 from elmo.tasks.data import FORMATS
-from elmo.train.config import _section
 
 EMBEDDING_INITS = ("random", "word2vec")
+TASK_RECIPES = Path(__file__).resolve().parent / "recipes"  # packaged task configs, by name
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def parse_task_config(raw: dict[str, Any], source: str = "config", base: Path = 
     for required in ("data", "training"):
         if required not in raw:
             raise ConfigError(f"{source}: missing section [{required}]")
-    sections = {name: _section(cls, raw.get(name, {}), f"{source}: [{name}]")
+    sections = {name: parse_section(cls, raw.get(name, {}), f"{source}: [{name}]")
                 for name, cls in SECTIONS.items()}
     resolve = lambda p: p if p is None or Path(p).is_absolute() else str(base / p)
     data = sections["data"]

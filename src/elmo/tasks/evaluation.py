@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import elmo
+from elmo.embed.embedder import Embedder
 from elmo.errors import ModelFileError
 from elmo.tasks.batches import TaskData
 from elmo.tasks.data import read_examples
@@ -22,7 +22,7 @@ def evaluate_saved(folder: str | Path, split: str = "test", data_file: str | Pat
     examples = read_examples(path, task.config.data.format)
     store = None
     if task.bilm:
-        bilm = elmo.load(task.bilm)
+        bilm = Embedder.from_pretrained(task.bilm)
         if model_key(bilm) != task.bilm_key:
             raise ModelFileError(f"{folder}: the biLM {task.bilm!r} is not the one it was trained with")
         store = layer_store(bilm, [e.tokens for e in examples], progress=progress,

@@ -19,8 +19,8 @@ import numpy as np
 from tqdm import tqdm
 
 from elmo.corpora.cache import cache_root
-from elmo.embed.model import ElmoModel
-from elmo.embed.token_vectors import weights_fingerprint
+from elmo.embed.embedder import Embedder
+from elmo.files import weights_fingerprint
 
 BLOCK = 256  # sentences embedded between progress saves
 
@@ -41,7 +41,7 @@ class LayerStore:
         return np.asarray(self.layers[start:end]).transpose(1, 0, 2)
 
 
-def model_key(model: ElmoModel) -> str:
+def model_key(model: Embedder) -> str:
     """Short fingerprint of the biLM's weights."""
     return weights_fingerprint(model.bilm)[:16]
 
@@ -54,7 +54,7 @@ def content_key(sentences: Sequence[Sequence[str]]) -> str:
     return digest.hexdigest()[:20]
 
 
-def layer_store(model: ElmoModel, sentences: Sequence[Sequence[str]], cache: str | Path | None = None,
+def layer_store(model: Embedder, sentences: Sequence[Sequence[str]], cache: str | Path | None = None,
                 progress: bool = True, batch_size: int = 64, key: str | None = None) -> LayerStore:
     """The stored layers of ``sentences`` under ``model``, computing (or resuming) them if needed."""
     folder = cache_root(cache) / "features" / (key or model_key(model)) / content_key(sentences)
@@ -67,7 +67,7 @@ def layer_store(model: ElmoModel, sentences: Sequence[Sequence[str]], cache: str
     return LayerStore(folder)
 
 
-def _fill(model: ElmoModel, sentences: Sequence[Sequence[str]], folder: Path, progress: bool,
+def _fill(model: Embedder, sentences: Sequence[Sequence[str]], folder: Path, progress: bool,
           batch_size: int) -> None:
     offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(s) for s in sentences])

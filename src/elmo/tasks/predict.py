@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import elmo
+from elmo.embed.embedder import Embedder
 from elmo.data.tokenizers import get_tokenizer
 from elmo.errors import InputError, ModelFileError
 from elmo.tasks.features import model_key
@@ -20,7 +20,7 @@ class Predictor:
 
     def __init__(self, folder: str | Path, batch_size: int = 32) -> None:
         self.task: TaskModel = load_task_model(folder)
-        self.bilm = elmo.load(self.task.bilm) if self.task.bilm else None
+        self.bilm = Embedder.from_pretrained(self.task.bilm) if self.task.bilm else None
         if self.bilm is not None and model_key(self.bilm) != self.task.bilm_key:
             raise ModelFileError(f"{folder}: the biLM {self.task.bilm!r} found now is not the one the "
                                  f"task model was trained with (its weights differ)")

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from elmo.errors import ModelFileError
+from elmo.files import atomic_path, write_text
 from elmo.tasks.build import build_task_model
 from elmo.tasks.config import TaskConfig, parse_task_config
 from elmo.tasks.vocab import TokenVocab
@@ -38,19 +39,16 @@ class TaskModel:
     train_words: set[str] = field(default_factory=set)
 
     def save(self, folder: str | Path) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         description = {"format": "elmo-task-1", "config": self.config.to_dict(),
                        "tokens": self.vocab.tokens, "labels": self.labels, "tokenizer": self.tokenizer,
                        "bilm": self.bilm, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
                        "scores": self.scores}
-        torch.save(self.model.state_dict(), folder / (WEIGHTS_FILE + ".partial"))
-        (folder / (WEIGHTS_FILE + ".partial")).replace(folder / WEIGHTS_FILE)
-        (folder / TASK_FILE).write_text(json.dumps(description, ensure_ascii=False, indent=1),
-                                        encoding="utf-8")
-        if self.train_words:
-            (folder / WORDS_FILE).write_text("\n".join(sorted(self.train_words)), encoding="utf-8")
-        return folder
+        with atomic_path(folder, folder=True) as temporary:
+            torch.save(self.model.state_dict(), temporary / WEIGHTS_FILE)
+            write_text(temporary / TASK_FILE, json.dumps(description, ensure_ascii=False, indent=1))
+            if self.train_words:
+                write_text(temporary / WORDS_FILE, "\n".join(sorted(self.train_words)))
+        return Path(folder)
 
 
 def load_task_model(folder: str | Path) -> TaskModel:

@@ -20,9 +20,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-import elmo
+from elmo.embed.embedder import Embedder
 from elmo.corpora import corpus_path
 from elmo.errors import ConfigError
+from elmo.files import atomic_path, write_text
 from elmo.tasks.batches import TaskData
 from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import TaskConfig
@@ -67,7 +68,7 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     dev = read_examples(split_file(config, "dev"), data.format, data.max_dev)
     test_file = split_file(config, "test")
     test = read_examples(test_file, data.format) if test_file is not None else None
-    bilm = elmo.load(config.elmo.model) if config.elmo.model else None
+    bilm = Embedder.from_pretrained(config.elmo.model) if config.elmo.model else None
     pretrained_words: dict[str, np.ndarray] = {}
     if config.embeddings.init == "word2vec":
         e = config.embeddings
@@ -150,10 +151,10 @@ def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bo
             state["bad_epochs"] += 1
         tqdm.write(f"epoch {state['epoch']}: loss {loss:.4f}  dev {metric} {dev_scores[metric]:.2f}"
                    f"  (best {state['best']:.2f} at epoch {state['best_epoch']})", file=sys.stderr)
-        torch.save({"config": config.to_dict(), "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "state": state, "rng": rng,
-                    "torch_rng": torch.get_rng_state()}, output / "checkpoint.pt.partial")
-        (output / "checkpoint.pt.partial").replace(checkpoint_file)
+        with atomic_path(checkpoint_file) as temporary:
+            torch.save({"config": config.to_dict(), "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(), "state": state, "rng": rng,
+                        "torch_rng": torch.get_rng_state()}, temporary)
     model.load_state_dict(torch.load(output / "model" / "weights.pt", weights_only=True))
     stopped = "patience" if state["bad_epochs"] >= t.patience else \
         "epochs" if state["epoch"] >= t.epochs else "max_minutes"
@@ -166,7 +167,7 @@ def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bo
         results["layer_weights"] = model.input.elmo.layer_weights()
     task.scores = {split: results[split] for split in ("dev", "test") if split in results}
     task.save(output / "model")
-    (output / "results.json").write_text(json.dumps(results, indent=1))
+    write_text(output / "results.json", json.dumps(results, indent=1))
     return results
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from elmo.corpora.cache import cache_root
 from elmo.errors import ConfigError, InputError
+from elmo.files import atomic_path
 
 
 class _Sentences:
@@ -55,7 +56,6 @@ def _train(files: list[Path], settings: dict, path: Path) -> None:
     model = Word2Vec(_Sentences(files), vector_size=settings["dim"], window=settings["window"],
                      min_count=settings["min_count"], sg=1, epochs=settings["epochs"],
                      seed=settings["seed"], workers=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.stem + ".partial.npz")
-    np.savez(temporary, words=np.array(model.wv.index_to_key), vectors=model.wv.vectors.astype(np.float32))
-    temporary.replace(path)
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, words=np.array(model.wv.index_to_key),
+                 vectors=model.wv.vectors.astype(np.float32))

@@ -14,13 +14,17 @@ from typing import Any
 import torch
 
 from elmo.errors import ConfigError, ModelFileError
+from elmo.files import settings_differences, write_text
 from elmo.train.distributed import Context
 
 
 class Checkpoints:
-    def __init__(self, output_dir: Path, keep: int) -> None:
+    """The checkpoints of one run, made with ``config`` (a dict of the run's settings)."""
+
+    def __init__(self, output_dir: Path, keep: int, config: dict[str, Any]) -> None:
         self.folder = output_dir / "checkpoints"
         self.keep = keep
+        self.config = config
 
     def latest(self) -> Path | None:
         pointer = self.folder / "latest"
@@ -40,17 +44,15 @@ class Checkpoints:
         torch.save(own, temporary / f"rank-{context.rank}.pt")
         context.barrier()
         if context.is_main:
-            torch.save(shared, temporary / "shared.pt")
+            torch.save({**shared, "config": self.config}, temporary / "shared.pt")
             shutil.rmtree(final, ignore_errors=True)
             temporary.rename(final)
-            pointer = self.folder / "latest.partial"
-            pointer.write_text(final.name)
-            pointer.replace(self.folder / "latest")
+            write_text(self.folder / "latest", final.name)
             self._prune(final)
         context.barrier()
         return final
 
-    def load(self, path: Path, context: Context, config: dict[str, Any]) -> tuple[dict, dict]:
+    def load(self, path: Path, context: Context) -> tuple[dict, dict]:
         """(shared state, this rank's state); refuses a checkpoint made with another config."""
         try:
             shared = torch.load(path / "shared.pt", map_location="cpu", weights_only=False)
@@ -60,7 +62,7 @@ class Checkpoints:
                                  "was it made with another number of processes?") from None
         except Exception as error:
             raise ModelFileError(f"checkpoint {path} cannot be read ({error})") from None
-        differences = _differences(shared.get("config", {}), config)
+        differences = settings_differences(shared.get("config", {}), self.config, RESUMABLE)
         if differences:
             raise ConfigError(f"checkpoint {path} was made with another config ({'; '.join(differences)}); "
                               "use another output_dir, or delete the checkpoints to start afresh")
@@ -75,20 +77,6 @@ class Checkpoints:
 
 
 # Settings that may change when a run is resumed: how long it runs and how it reports.
-_RESUMABLE = {("training", "max_steps"), ("training", "epochs"), ("training", "max_minutes"),
-              ("training", "checkpoint_every"),
-              ("training", "keep_checkpoints"), ("training", "log_every"), ("data", "heldout")}
-
-
-def _differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    found = []
-    for section in sorted(set(saved) | set(current)):
-        old, new = saved.get(section), current.get(section)
-        if not isinstance(old, dict) or not isinstance(new, dict):
-            if old != new:
-                found.append(f"[{section}] differs")
-            continue
-        for key in sorted(set(old) | set(new)):
-            if (section, key) not in _RESUMABLE and old.get(key) != new.get(key):
-                found.append(f"{section}.{key} was {old.get(key)!r}, now {new.get(key)!r}")
-    return found
+RESUMABLE = frozenset({"training.max_steps", "training.epochs", "training.max_minutes",
+                       "training.checkpoint_every", "training.keep_checkpoints",
+                       "training.log_every", "data.heldout"})

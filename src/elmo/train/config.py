@@ -1,8 +1,10 @@
 """``elmo train`` configuration: a TOML file validated into typed sections.
 
 Example (every key but ``data.train``, ``data.vocab`` and ``training.output_dir`` has a default;
-``[model]`` uses the original options.json layout)::
+``[model]`` uses the original options.json layout, plus the token encoder)::
 
+    [model]
+    token_encoder = "char"    # "word", or "both" (word vector fused with the char CNN; word_dim)
     [model.char_cnn]
     activation = "relu"
     embedding = {dim = 16}
@@ -27,19 +29,18 @@ Example (every key but ``data.train``, ``data.vocab`` and ``training.output_dir`
 from __future__ import annotations
 
 import dataclasses
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmo.config import BiLMConfig, read_toml, reject_unknown
+from elmo.config import BiLMConfig, SoftmaxConfig
+from elmo.config_files import parse_section, read_toml, reject_unknown
 from elmo.data.tokenizers import TOKENIZERS
 from elmo.errors import ConfigError
-from elmo.loading import bundled_models
+from elmo.interop.model_folder import bundled_models
 
 TOKEN_ENCODERS = ("char", "word", "both")
 BATCHINGS = ("windows", "sentences")
-SOFTMAXES = ("full", "sampled", "adaptive")
 OPTIMIZERS = ("adagrad", "adam", "adamw")
 SCHEDULES = ("constant", "linear", "cosine")
 
@@ -60,14 +61,6 @@ class DataConfig:
     shuffle: bool = True
     tokenizer: str = "whitespace"  # what tokenized the corpus; recorded with the model so raw
     #                                text is tokenized the same way when it is embedded
-
-
-@dataclass(frozen=True)
-class SoftmaxConfig:
-    type: str = "sampled"  # "full", "sampled" or "adaptive"
-    n_samples: int = 8192  # sampled: log-uniform draws per step
-    cutoffs: tuple[int, ...] = ()  # adaptive: cluster boundaries (default: 2%, 10%, 40% of V)
-    div_value: float = 4.0  # adaptive
 
 
 @dataclass(frozen=True)
@@ -97,13 +90,12 @@ class TrainingConfig:
     bf16: bool = False  # autocast to bfloat16 for the matrix products
     init_from: str | None = None  # a model to continue training (native folder or original files)
     softmax_float16: bool = False  # store the final model's softmax in float16 (half the size)
-    token_encoder: str = "char"  # "char", "word" or "both" (word vector fused with the char CNN)
-    word_dim: int = 0  # width of the word vectors for "both" ("word" uses projection_dim)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    model: dict[str, Any] | None  # original options layout; None when continuing from init_from
+    model: dict[str, Any] | None  # original options layout plus token_encoder and word_dim; None
+    #                               when continuing from init_from
     data: DataConfig
     softmax: SoftmaxConfig = field(default_factory=SoftmaxConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
@@ -113,15 +105,16 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def model_options(self, vocab_size: int, bos_id: int, eos_id: int) -> dict[str, Any]:
-        """[model] plus the word-embedding section that a word or fused token encoder needs."""
+        """[model] in the options layout, with the word-embedding section that a word or fused
+        token encoder needs."""
         options = dict(self.model)
-        encoder = self.training.token_encoder
+        encoder, word_dim = options.pop("token_encoder", "char"), options.pop("word_dim", 0)
         if encoder == "char":
             return options
         if encoder == "word" and "char_cnn" in options:
-            raise ConfigError("[training] token_encoder is 'word' but [model] has a char_cnn "
+            raise ConfigError("[model] token_encoder is 'word' but [model] has a char_cnn "
                               "section: remove it, or use token_encoder 'both'")
-        dim = options["lstm"]["projection_dim"] if encoder == "word" else self.training.word_dim
+        dim = options["lstm"]["projection_dim"] if encoder == "word" else word_dim
         options["word_embedding"] = {"vocab_size": vocab_size, "dim": dim, "bos_id": bos_id,
                                      "eos_id": eos_id}
         return options
@@ -141,8 +134,8 @@ def parse_train_config(raw: dict[str, Any], source: str = "config", base: Path =
     reject_unknown(raw, ("model", "data", "softmax", "optimizer", "training"), source)
     if "data" not in raw:
         raise ConfigError(f"{source}: missing section [data]")
-    data = _section(DataConfig, raw["data"], f"{source}: [data]")
-    training = _section(TrainingConfig, raw.get("training", {}), f"{source}: [training]")
+    data = parse_section(DataConfig, raw["data"], f"{source}: [data]")
+    training = parse_section(TrainingConfig, raw.get("training", {}), f"{source}: [training]")
     resolve = lambda p: str(Path(p) if Path(p).is_absolute() else base / p)  # noqa: E731
     data = dataclasses.replace(data, train=tuple(map(resolve, data.train)), vocab=resolve(data.vocab),
                                heldout=tuple(map(resolve, data.heldout)))
@@ -152,8 +145,8 @@ def parse_train_config(raw: dict[str, Any], source: str = "config", base: Path =
     training = dataclasses.replace(training, output_dir=resolve(training.output_dir),
                                    init_from=init_from)
     config = TrainConfig(raw.get("model"), data,
-                         _section(SoftmaxConfig, raw.get("softmax", {}), f"{source}: [softmax]"),
-                         _section(OptimizerConfig, raw.get("optimizer", {}), f"{source}: [optimizer]"),
+                         parse_section(SoftmaxConfig, raw.get("softmax", {}), f"{source}: [softmax]"),
+                         parse_section(OptimizerConfig, raw.get("optimizer", {}), f"{source}: [optimizer]"),
                          training)
     _check_values(config, source)
     return config
@@ -163,13 +156,8 @@ def _check_values(config: TrainConfig, source: str) -> None:
     checks = [
         (config.data.batching in BATCHINGS, f"[data] batching must be one of {BATCHINGS}"),
         (config.data.tokenizer in TOKENIZERS, f"[data] tokenizer must be one of {TOKENIZERS}"),
-        (config.softmax.type in SOFTMAXES, f"[softmax] type must be one of {SOFTMAXES}"),
         (config.optimizer.name in OPTIMIZERS, f"[optimizer] name must be one of {OPTIMIZERS}"),
         (config.optimizer.schedule in SCHEDULES, f"[optimizer] schedule must be one of {SCHEDULES}"),
-        (config.training.token_encoder in TOKEN_ENCODERS,
-         f"[training] token_encoder must be one of {TOKEN_ENCODERS}"),
-        (config.training.token_encoder != "both" or config.training.word_dim > 0,
-         "[training] token_encoder 'both' needs word_dim > 0"),
         ((config.training.max_steps is None) != (config.training.epochs is None),
          "[training] give exactly one of max_steps and epochs"),
         (config.model is not None or config.training.init_from is not None,
@@ -192,46 +180,13 @@ def _check_values(config: TrainConfig, source: str) -> None:
         if not ok:
             raise ConfigError(f"{source}: {message}")
     if config.model is not None:
+        encoder = config.model.get("token_encoder", "char")
+        if encoder not in TOKEN_ENCODERS:
+            raise ConfigError(f"{source}: [model] token_encoder must be one of {TOKEN_ENCODERS}, "
+                              f"found {encoder!r}")
+        if encoder == "both" and not (isinstance(config.model.get("word_dim"), int)
+                                      and config.model["word_dim"] > 0):
+            raise ConfigError(f"{source}: [model] token_encoder 'both' needs word_dim > 0")
         if not isinstance(config.model.get("lstm"), dict):
             raise ConfigError(f"{source}: [model] needs a [model.lstm] table")
         BiLMConfig.from_options(config.model_options(3, 0, 1), f"{source}: [model]")
-
-
-def _section(cls, section: Any, source: str):
-    """Build dataclass ``cls`` from a TOML table, checking names and types."""
-    if not isinstance(section, dict):
-        raise ConfigError(f"{source}: expected a table")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    reject_unknown(section, tuple(fields), source)
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for name, f in fields.items():
-        if name not in section:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"{source}: missing '{name}'")
-            continue
-        values[name] = _typed(section[name], hints[name], f"{source}: '{name}'")
-    return cls(**values)
-
-
-def _typed(value: Any, hint: Any, source: str) -> Any:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
-        if value is None and type(None) in args:
-            return None
-        return _typed(value, next(a for a in args if a is not type(None)), source)
-    if origin is tuple:
-        if isinstance(value, str) and args[0] is str:
-            value = [value]
-        if not isinstance(value, list):
-            raise ConfigError(f"{source} must be a list, found {value!r}")
-        item_types = args[:-1] if args[-1] is Ellipsis else args
-        if args[-1] is not Ellipsis and len(value) != len(args):
-            raise ConfigError(f"{source} must have {len(args)} items, found {value!r}")
-        return tuple(_typed(v, item_types[0] if args[-1] is Ellipsis else item_types[i], source)
-                     for i, v in enumerate(value))
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        raise ConfigError(f"{source} must be {hint.__name__}, found {value!r}")
-    return value

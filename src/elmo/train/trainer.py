@@ -18,16 +18,15 @@ from tqdm import tqdm
 
 from elmo.config import BiLMConfig
 from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
-from elmo.data.corpus import expand_shards, iter_sentences
+from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import ConfigError
-from elmo.embed.token_vectors import weights_fingerprint
+from elmo.files import weights_fingerprint
 from elmo.evaluate.perplexity import perplexity
-from elmo.interop.native import is_native_folder, load_native, save_native
-from elmo.loading import load_bilm_model
+from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm import BiLM, LSTMState
-from elmo.modules.language_model import BidirectionalLM
-from elmo.modules.softmax import SampledSoftmax, build_softmax
+from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
+from elmo.modules.softmax import build_softmax
 from elmo.train.checkpoint import Checkpoints
 from elmo.train.config import TrainConfig
 from elmo.train.distributed import Context, finish, initialise
@@ -37,39 +36,36 @@ LOG_COLUMNS = ("step", "tokens", "tokens_per_s", "loss", "forward_ppl", "backwar
                "grad_norm", "heldout_forward_ppl", "heldout_backward_ppl", "heldout_ppl")
 
 
-def build_model(config: TrainConfig, vocab: Vocabulary) -> BidirectionalLM:
+def language_model_for(config: TrainConfig, vocab: Vocabulary) -> BiLMWithSoftmax:
     """A fresh model from [model], or the model named by ``init_from`` (continued training)."""
-    projection_dim = lambda bilm: bilm.config.lstm.projection_dim  # noqa: E731
-    softmax = config.softmax
     source = config.training.init_from
     if source is None:
         options = config.model_options(len(vocab), vocab.bos_id, vocab.eos_id)
         bilm = BiLM(BiLMConfig.from_options(options, "[model]"))
-        head = build_softmax(softmax.type, projection_dim(bilm), len(vocab), softmax.n_samples,
-                             softmax.cutoffs, softmax.div_value)
-        return BidirectionalLM(bilm, head, config.training.dropout)
-    if is_native_folder(source):
-        model, tokens, saved = load_native(source)
-        if tokens != vocab.tokens:
+        return BiLMWithSoftmax(bilm, _softmax_for(config, bilm, len(vocab)), config.training.dropout)
+    folder = ModelFolder.load(source)
+    if folder.is_native:
+        if folder.vocabulary != vocab.tokens:
             raise ConfigError(f"[data] vocab differs from the vocabulary of {source}; continue "
                               f"training with the model's own vocabulary ({source}/vocab.txt)")
-        if saved["softmax"]["kind"] != softmax.type:  # same weights, another training head
-            fresh = build_softmax(softmax.type, projection_dim(model.bilm), len(vocab),
-                                  softmax.n_samples, softmax.cutoffs, softmax.div_value)
-            if hasattr(fresh, "weight") and hasattr(model.softmax, "weight"):
-                fresh.load_state_dict(model.softmax.state_dict())
-            model.softmax = fresh
-        model.dropout = config.training.dropout
-        return model.train()
-    bilm = load_bilm_model(source).bilm  # original format: no softmax stored, start a new one
-    if bilm.token_encoder.uses_words:
+        softmax = folder.softmax
+        if folder.softmax_config.type != config.softmax.type:  # same weights, another training head
+            softmax = _softmax_for(config, folder.bilm, len(vocab))
+            if hasattr(softmax, "weight") and hasattr(folder.softmax, "weight"):
+                softmax.load_state_dict(folder.softmax.state_dict())
+        return BiLMWithSoftmax(folder.bilm, softmax, config.training.dropout).train()
+    if folder.bilm.token_encoder.uses_words:
         raise ConfigError(f"{source}: continue word-input models from their native folder")
-    head = build_softmax(softmax.type, projection_dim(bilm), len(vocab), softmax.n_samples,
-                         softmax.cutoffs, softmax.div_value)
-    return BidirectionalLM(bilm, head, config.training.dropout).train()
+    # original format: no softmax stored, start a new one
+    return BiLMWithSoftmax(folder.bilm, _softmax_for(config, folder.bilm, len(vocab)),
+                           config.training.dropout).train()
 
 
-def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context):
+def _softmax_for(config: TrainConfig, bilm: BiLM, vocab_size: int) -> torch.nn.Module:
+    return build_softmax(config.softmax, bilm.config.lstm.projection_dim, vocab_size)
+
+
+def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context, max_characters: int):
     data = config.data
     shards = expand_shards(data.train)
     per_process = data.row_groups
@@ -79,9 +75,10 @@ def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context):
     rows = data.batch_size // per_process
     if data.batching == "windows":
         return WindowBatcher(shards, vocab, rows, data.unroll_steps, seed=config.training.seed,
-                             shuffle=data.shuffle, **groups)
+                             shuffle=data.shuffle, max_characters=max_characters, **groups)
     return SentenceBatcher(shards, vocab, rows, seed=config.training.seed, shuffle=data.shuffle,
-                           max_length=data.max_sentence_length, **groups)
+                           max_length=data.max_sentence_length, max_characters=max_characters,
+                           **groups)
 
 
 def total_steps(config: TrainConfig, context: Context) -> int:
@@ -131,102 +128,119 @@ def train(config: TrainConfig, progress: bool = True) -> Path:
         finish(context)
 
 
+class TrainingState:
+    """Everything a run needs to continue exactly where it stopped.
+
+    Shared by all processes: model, optimizer, scheduler, step, tokens seen, training seconds.
+    Each process's own: its data position, carried LSTM states and random generators (the torch
+    generator, the CUDA one on GPUs, and the softmax's class sampler where it has one).
+    """
+
+    def __init__(self, model: BiLMWithSoftmax, optimizer, scheduler, batcher, context: Context,
+                 seed: int) -> None:
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.batcher, self.context = batcher, context
+        self.sampler: torch.Generator | None = getattr(model.softmax, "generator", None)
+        if self.sampler is not None:
+            self.sampler.manual_seed(seed)
+        self.step, self.tokens_seen, self.seconds = 0, 0, 0.0
+        self.lstm_state: LSTMState | None = None
+
+    def state_dict(self) -> tuple[dict, dict]:
+        """(the state shared by all processes, this process's own state)."""
+        cuda = self.context.device.type == "cuda"
+        shared = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                  "scheduler": self.scheduler.state_dict(), "step": self.step,
+                  "tokens_seen": self.tokens_seen, "seconds": self.seconds}
+        own = {"batcher": self.batcher.state_dict(), "torch_rng": torch.get_rng_state(),
+               "cuda_rng": torch.cuda.get_rng_state(self.context.device) if cuda else None,
+               "sampler_rng": None if self.sampler is None else self.sampler.get_state(),
+               "lstm_state": None if self.lstm_state is None else tuple(self.lstm_state),
+               "parameters_sha256": weights_fingerprint(self.model)}
+        return shared, own
+
+    def load_state_dict(self, shared: dict, own: dict) -> None:
+        self.model.load_state_dict(shared["model"])
+        self.optimizer.load_state_dict(shared["optimizer"])
+        self.scheduler.load_state_dict(shared["scheduler"])
+        self.step, self.tokens_seen, self.seconds = (shared["step"], shared["tokens_seen"],
+                                                     shared["seconds"])
+        self.batcher.load_state_dict(own["batcher"])
+        torch.set_rng_state(own["torch_rng"])
+        if own.get("cuda_rng") is not None and self.context.device.type == "cuda":
+            torch.cuda.set_rng_state(own["cuda_rng"], self.context.device)
+        if self.sampler is not None:
+            self.sampler.set_state(own["sampler_rng"])
+        self.lstm_state = (None if own["lstm_state"] is None else
+                           LSTMState(*(t.to(self.context.device) for t in own["lstm_state"])))
+
+
 def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
     output_dir = Path(config.training.output_dir)
     torch.manual_seed(config.training.seed)
     vocab = Vocabulary.load(config.data.vocab)
-    model = build_model(config, vocab).to(context.device)
+    model = language_model_for(config, vocab).to(context.device)
     steps = total_steps(config, context)
-    batcher = make_batcher(config, vocab, context)
     optimizer, scheduler = make_optimizer(config, model, steps)
-    config_dict = config.to_dict()
-    checkpoints = Checkpoints(output_dir, config.training.keep_checkpoints)
-    step, state, tokens_seen, seconds_before = 0, None, 0, 0.0
-    latest = checkpoints.latest()
-    if latest is not None:
-        shared, own = checkpoints.load(latest, context, config_dict)
-        model.load_state_dict(shared["model"])
-        optimizer.load_state_dict(shared["optimizer"])
-        scheduler.load_state_dict(shared["scheduler"])
-        batcher.load_state_dict(own["batcher"])
-        torch.set_rng_state(own["torch_rng"])
-        if own.get("cuda_rng") is not None and context.device.type == "cuda":
-            torch.cuda.set_rng_state(own["cuda_rng"], context.device)
-        if isinstance(model.softmax, SampledSoftmax):
-            model.softmax.generator.set_state(own["sampler_rng"])
-        state = (None if own["lstm_state"] is None else
-                 LSTMState(*(tensor.to(context.device) for tensor in own["lstm_state"])))
-        step = shared["step"]
-        tokens_seen, seconds_before = shared["tokens_seen"], shared["seconds"]
-    elif isinstance(model.softmax, SampledSoftmax):
-        model.softmax.generator.manual_seed(config.training.seed)
+    batcher = make_batcher(config, vocab, context, model.bilm.config.max_characters)
+    run = TrainingState(model, optimizer, scheduler, batcher, context, config.training.seed)
+    checkpoints = Checkpoints(output_dir, config.training.keep_checkpoints, config.to_dict())
+    if checkpoints.latest() is not None:
+        run.load_state_dict(*checkpoints.load(checkpoints.latest(), context))
     if context.is_main:
         output_dir.mkdir(parents=True, exist_ok=True)
     runner = DistributedDataParallel(model) if context.distributed else model
     autocast = torch.autocast(context.device.type, dtype=torch.bfloat16, enabled=config.training.bf16)
-    log = _Log(output_dir / "log.csv", context.is_main, resumed_at=step)
-    bar = tqdm(total=steps, initial=step, unit="step", disable=not (progress and context.is_main),
-               dynamic_ncols=True)
+    log = _Log(output_dir / "log.csv", context.is_main, resumed_at=run.step)
     carry = config.data.batching == "windows"
     window = _Window()
-    started = time.perf_counter()
-    model.train()
+    clip = config.optimizer.clip_norm if config.optimizer.clip_norm > 0 else float("inf")
+    started, seconds_before = time.perf_counter(), run.seconds
     deadline = math.inf if config.training.max_minutes is None else (
         started + 60 * config.training.max_minutes - seconds_before)
     out_of_time = _agreed(context, time.perf_counter() >= deadline)  # a resumed run may be done
-    with bar:
-        while step < steps and not out_of_time:
+    model.train()
+    with tqdm(total=steps, initial=run.step, unit="step", dynamic_ncols=True,
+              disable=not (progress and context.is_main)) as bar:
+        while run.step < steps and not out_of_time:
             char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
             with autocast:
-                output = runner(char_ids, word_ids, targets, mask, state)
+                output = runner(char_ids, word_ids, targets, mask, run.lstm_state)
             loss = (output.forward_loss + output.backward_loss) / (2 * output.n_tokens)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            clip = config.optimizer.clip_norm
-            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clip > 0 else float("inf"))
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
             scheduler.step()
-            step += 1
-            tokens_seen += output.n_tokens * context.world_size
-            state = LSTMState(output.state.h.detach(), output.state.c.detach()) if carry else None
+            run.step += 1
+            run.tokens_seen += output.n_tokens * context.world_size
+            run.lstm_state = LSTMState(*(t.detach() for t in output.state)) if carry else None
+            run.seconds = seconds_before + time.perf_counter() - started
             window.add(output, norm)
             bar.update(1)
             out_of_time = _agreed(context, time.perf_counter() >= deadline)
-            last = step == steps or out_of_time
-            if step % config.training.log_every == 0 or last:
-                row = window.row(step, optimizer.param_groups[0]["lr"])
+            last = run.step == steps or out_of_time
+            if run.step % config.training.log_every == 0 or last:
+                row = window.row(run.step, optimizer.param_groups[0]["lr"])
                 bar.set_postfix(loss=f"{row['loss']:.3f}", ppl=f"{row['forward_ppl']:.1f}/"
                                 f"{row['backward_ppl']:.1f}", tok_s=f"{row['tokens_per_s']:.0f}")
                 log.write(row)
-            if step % config.training.checkpoint_every == 0 or last:
-                shared = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                          "scheduler": scheduler.state_dict(), "step": step, "config": config_dict,
-                          "tokens_seen": tokens_seen,
-                          "seconds": seconds_before + time.perf_counter() - started}
-                own = {"batcher": batcher.state_dict(), "torch_rng": torch.get_rng_state(),
-                       "cuda_rng": torch.cuda.get_rng_state(context.device)
-                       if context.device.type == "cuda" else None,
-                       "sampler_rng": model.softmax.generator.get_state()
-                       if isinstance(model.softmax, SampledSoftmax) else None,
-                       "lstm_state": None if state is None else (state.h, state.c),
-                       "parameters_sha256": weights_fingerprint(model)}
-                checkpoints.save(context, step, shared, own)
+            if run.step % config.training.checkpoint_every == 0 or last:
+                checkpoints.save(context, run.step, *run.state_dict())
                 if config.data.heldout and context.is_main:
-                    log.write_heldout(step, _heldout(model, vocab, config))
+                    log.write_heldout(run.step, _heldout(model, vocab, config))
                     model.train()
     final = output_dir / "model"
     if context.is_main:
-        softmax = {"kind": config.softmax.type, "n_samples": config.softmax.n_samples,
-                   "cutoffs": list(config.softmax.cutoffs), "div_value": config.softmax.div_value}
-        metadata = {"tokenizer": config.data.tokenizer, "steps": step, "tokens_seen": tokens_seen,
-                    "train_seconds": round(seconds_before + time.perf_counter() - started),
+        metadata = {"steps": run.step, "tokens_seen": run.tokens_seen,
+                    "train_seconds": round(run.seconds),
                     "train": [Path(p).name for p in config.data.train],
                     "world_size": context.world_size, "device": context.device.type,
                     "device_name": torch.cuda.get_device_name(context.device)
                     if context.device.type == "cuda" else None,
                     "threads": torch.get_num_threads()}
-        save_native(final, model, vocab.tokens, softmax, metadata,
-                    half_precision_softmax=config.training.softmax_float16)
+        ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens, config.data.tokenizer,
+                    metadata).save(final, half_precision_softmax=config.training.softmax_float16)
     context.barrier()
     return final
 
@@ -240,7 +254,7 @@ def _agreed(context: Context, flag: bool) -> bool:
     return bool(value.item())
 
 
-def _heldout(model: BidirectionalLM, vocab: Vocabulary, config: TrainConfig) -> dict[str, float]:
+def _heldout(model: BiLMWithSoftmax, vocab: Vocabulary, config: TrainConfig) -> dict[str, float]:
     result = perplexity(model, vocab, expand_shards(config.data.heldout), config.data.batch_size,
                         config.data.unroll_steps, progress=False)
     return {"heldout_forward_ppl": result.forward, "heldout_backward_ppl": result.backward,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from elmo.modules.layer_mix import LayerMixer
+from elmo.modules.scalar_mix import LayerMix
 
 
 class TokenInput(nn.Module):
@@ -13,7 +13,7 @@ class TokenInput(nn.Module):
     Args:
         vocab_size, word_dim: the task's own embedding table (index 0 is padding, 1 unknown).
         elmo_layers, elmo_dim: L + 1 and the width of each biLM layer; 0 for no ELMo.
-        elmo_mix, elmo_dropout, elmo_at_output: see :class:`LayerMixer`; ``elmo_at_output`` adds
+        elmo_mix, elmo_dropout, elmo_at_output: see :class:`LayerMix`; ``elmo_at_output`` adds
             a second, independent mix returned for concatenation with the encoder's output.
         dropout: on the word vectors.
         pretrained: (vocab_size, word_dim) initial vectors (e.g. word2vec); random if None.
@@ -35,7 +35,7 @@ class TokenInput(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.elmo_dim = elmo_dim
         self.elmo_at_output = elmo_at_output and elmo_dim > 0
-        self.elmo = LayerMixer(elmo_layers, 1 + self.elmo_at_output, elmo_mix, elmo_dropout) \
+        self.elmo = LayerMix(elmo_layers, 1 + self.elmo_at_output, elmo_mix, elmo_dropout) \
             if elmo_dim else None
 
     @property

@@ -23,7 +23,7 @@ class LMOutput(NamedTuple):
     state: LSTMState
 
 
-class BidirectionalLM(nn.Module):
+class BiLMWithSoftmax(nn.Module):
     """biLM plus one softmax shared by both directions (Peters et al., 2018, eq. in section 3.1).
 
     Training maximises the joint log-likelihood of the forward LM (next token) and the backward LM

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from elmo.data import corpus
-from elmo.data.corpus import ShardStream, expand_shards, iter_sentences
+from elmo.data import shards
+from elmo.data.shards import ShardStream, expand_shards, iter_sentences
 from elmo.errors import InputError
 
 
@@ -96,8 +96,8 @@ def test_without_shuffle_every_pass_is_in_file_order(tmp_path):
 
 def test_only_the_current_shard_is_held_and_each_shard_is_read_once_per_pass(tmp_path, monkeypatch):
     reads = []
-    original = corpus.read_shard
-    monkeypatch.setattr(corpus, "read_shard", lambda path: reads.append(path.name) or original(path))
+    original = shards.read_shard
+    monkeypatch.setattr(shards, "read_shard", lambda path: reads.append(path.name) or original(path))
     stream = ShardStream(make_shards(tmp_path), seed=5)
     assert stream.current_shard is None
     for sentence in itertools.islice(stream, 26):

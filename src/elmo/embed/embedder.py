@@ -1,7 +1,8 @@
-"""A loaded biLM ready to embed tokenized sentences."""
+"""``Embedder``: a loaded biLM ready to embed tokenized sentences (what ``elmo.load`` returns)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -10,21 +11,25 @@ from elmo.data.chars import batch_to_ids, token_to_char_ids
 from elmo.data.tokenizers import get_tokenizer
 from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError
-from elmo.modules.bilm import BiLM, LSTMState, remove_sentence_markers
+from elmo.interop.model_folder import ModelFolder, model_name
+from elmo.modules.bilm import LSTMState, remove_sentence_markers
 from elmo.modules.token_cache import TokenVectorCache
 
 LONG_SENTENCE_POLICIES = ("split", "truncate", "error")
 
 
-class ElmoModel:
-    """A frozen biLM with batching, an on-the-fly token cache, and an optional stateful mode.
+class Embedder:
+    """A frozen biLM that embeds sentences: what :func:`elmo.load` returns.
 
     Stateless by default: a sentence's vectors do not depend on the other sentences or on earlier
     calls. With ``stateful=True`` the LSTM states each batch row ends with start that row in the
     next batch (as the original did); ``reset_state()`` starts again from zeros.
 
+    ``Embedder.from_pretrained(name_or_path)`` loads a bundled model, a model folder or original
+    files; ``save_pretrained(folder)`` writes a folder that loads back to the same vectors.
+
     Args:
-        bilm: the network (its parameters are frozen here).
+        model: the model folder's contents (the network is frozen here).
         name: a short name for messages and metadata.
         batch_size: sentences per forward pass.
         max_sentence_length: longest sentence run in one piece; see ``long_sentences``.
@@ -32,33 +37,48 @@ class ElmoModel:
             ``max_sentence_length`` tokens embedded independently and joined (context does not cross
             a piece boundary), ``"truncate"`` to the first ``max_sentence_length`` tokens, or
             ``"error"``.
-        token_cache_size: distinct tokens whose layer-0 vectors are remembered (0 disables).
-        vocabulary: the word-input vocabulary (required by models that read word ids).
-        tokenizer: what tokenized the model's training text (see :mod:`elmo.data.tokenizers`);
-            ``embed_text`` applies it, so raw text is split as the model saw text in training.
+        token_cache_size: distinct tokens whose layer-0 vectors are remembered in
+            ``token_cache`` (0 disables it).
     """
 
-    def __init__(self, bilm: BiLM, name: str = "elmo", batch_size: int = 64,
+    def __init__(self, model: ModelFolder, name: str = "elmo", batch_size: int = 64,
                  max_sentence_length: int = 1000, long_sentences: str = "split",
-                 token_cache_size: int = 200_000, stateful: bool = False,
-                 vocabulary: list[str] | None = None, tokenizer: str | None = None) -> None:
+                 token_cache_size: int = 200_000, stateful: bool = False) -> None:
         if long_sentences not in LONG_SENTENCE_POLICIES:
             raise InputError(f"long_sentences must be one of {LONG_SENTENCE_POLICIES}, "
                              f"found {long_sentences!r}")
         if batch_size < 1 or max_sentence_length < 1:
             raise InputError("batch_size and max_sentence_length must be positive")
-        self.bilm = bilm.eval().requires_grad_(False)
-        self.bilm.token_cache = TokenVectorCache(token_cache_size) if token_cache_size else None
+        self.model = model
+        self.bilm = model.bilm.eval().requires_grad_(False)
+        self.token_cache = (TokenVectorCache(self.bilm.token_encoder, token_cache_size)
+                            if token_cache_size else None)
         self.name = name
         self.batch_size = batch_size
         self.max_sentence_length = max_sentence_length
         self.long_sentences = long_sentences
         self.stateful = stateful
         self._state: LSTMState | None = None
-        if bilm.token_encoder.uses_words and vocabulary is None:
+        if self.bilm.token_encoder.uses_words and model.vocabulary is None:
             raise InputError("this model reads word ids: give its vocabulary")
-        self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
-        self.tokenizer = tokenizer or "whitespace"
+        self.vocabulary = Vocabulary(model.vocabulary) if model.vocabulary is not None else None
+        self.tokenizer = model.tokenizer
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path | None = None, *,
+                        options_file: str | Path | None = None,
+                        weight_file: str | Path | None = None, **options) -> Embedder:
+        """Load a bundled model by name (the default model if None), a model folder, a weight
+        file with ``options.json`` beside it, or explicit original-format files.
+
+        ``options`` are passed to the constructor (batch_size, stateful, max_sentence_length, ...).
+        """
+        model = ModelFolder.load(name_or_path, options_file, weight_file)
+        return cls(model, name=model_name(name_or_path, weight_file), **options)
+
+    def save_pretrained(self, folder: str | Path) -> Path:
+        """Write the model folder (its own layout, or the original one for original-format models)."""
+        return self.model.save(folder)
 
     @property
     def config(self):
@@ -127,27 +147,16 @@ class ElmoModel:
                 word_ids[row, : len(sentence)] = torch.from_numpy(self.vocabulary.encode(sentence))
         with torch.inference_mode():
             state = self._carried_state(len(sentences)) if self.stateful else None
-            output = self.bilm(char_ids, state, word_ids=word_ids)
+            output = self.bilm(char_ids, state, word_ids=word_ids, token_cache=self.token_cache)
             if self.stateful:
                 self._keep_state(output.state)
             return remove_sentence_markers(output.layers, output.mask)
 
     def precompute_tokens(self, tokens: Iterable[str]) -> int:
         """Compute and keep the layer-0 vectors of a vocabulary; returns how many are cached."""
-        cache = self.bilm.token_cache
-        if cache is None:
+        if self.token_cache is None:
             raise InputError("the token cache is disabled (token_cache_size=0)")
-        if self.bilm.token_encoder.uses_words:
-            raise InputError("precomputed token vectors are for character-input models")
-        width = self.config.max_characters
-        rows = np.stack([token_to_char_ids(token, width) for token in dict.fromkeys(tokens)])
-        char_ids = torch.unique(torch.from_numpy(rows), dim=0)
-        cache.max_size = None if cache.max_size is None else max(cache.max_size, 2 * len(char_ids))
-        encoder = self.bilm.token_encoder
-        with torch.inference_mode():
-            for start in range(0, len(char_ids), 4096):
-                cache.lookup(encoder, char_ids[start: start + 4096], encoder)
-        return len(cache)
+        return precompute_tokens(self.token_cache, tokens, self.config.max_characters)
 
     def _embed_batch(self, sentences: list[list[str]]) -> list[np.ndarray]:
         if not any(sentences) and not self.stateful:
@@ -201,3 +210,18 @@ class ElmoModel:
         batch = final.h.shape[2]
         self._state.h[:, :, :batch] = final.h
         self._state.c[:, :, :batch] = final.c
+
+
+def precompute_tokens(cache: TokenVectorCache, tokens: Iterable[str], max_characters: int) -> int:
+    """Put the layer-0 vectors of ``tokens`` into ``cache`` (character-input models); returns
+    how many tokens the cache holds."""
+    encoder = cache.encoder
+    if encoder.uses_words:
+        raise InputError("precomputed token vectors are for character-input models")
+    rows = np.stack([token_to_char_ids(token, max_characters) for token in dict.fromkeys(tokens)])
+    char_ids = torch.unique(torch.from_numpy(rows), dim=0)
+    cache.max_size = None if cache.max_size is None else max(cache.max_size, 2 * len(char_ids))
+    with torch.inference_mode():
+        for start in range(0, len(char_ids), 4096):
+            cache.lookup(char_ids[start: start + 4096], encoder)
+    return len(cache)

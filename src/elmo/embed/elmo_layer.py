@@ -7,14 +7,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from elmo.embed.model import ElmoModel
+from elmo.embed.embedder import precompute_tokens
 from elmo.errors import InputError
-from elmo.loading import load_bilm_model
+from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm import BiLM, remove_sentence_markers
-from elmo.modules.scalar_mix import ScalarMix
+from elmo.modules.scalar_mix import LayerMix
 from elmo.modules.token_cache import TokenVectorCache
-
-MIX_MODES = ("learned", "average", "top")
 
 
 class Elmo(nn.Module):
@@ -22,7 +20,8 @@ class Elmo(nn.Module):
 
     Each of ``num_output_representations`` outputs is its own mix of the biLM's L + 1 layers
     (e.g. one for a task encoder's input and one for its output, as in the paper), followed by
-    dropout. The biLM is frozen unless ``requires_grad``; it is stateless.
+    dropout (a :class:`~elmo.modules.scalar_mix.LayerMix`). The biLM is frozen unless
+    ``requires_grad``; it is stateless.
 
     Args:
         options_file, weight_file: the original-format model files; or pass ``bilm`` (or a bundled
@@ -34,10 +33,11 @@ class Elmo(nn.Module):
         vocab_to_cache: tokens whose layer-0 vectors to precompute (frozen biLM only).
         keep_sentence_boundaries: keep the begin/end-of-sentence positions in the outputs.
         scalar_mix_parameters: fixed (not learned) unnormalised layer weights.
-        mix: ``"learned"`` (ScalarMix), ``"average"`` (fixed equal weights) or ``"top"`` (the top
-            layer alone, no parameters).
+        mix: ``"learned"``, ``"average"`` (fixed equal weights) or ``"top"`` (the top layer
+            alone, no parameters).
 
-    Inputs: inputs (B, T, max_characters) character ids from ``batch_to_ids``.
+    Inputs: inputs (B, T, max_characters) character ids from
+        ``batch_to_ids(sentences, max_characters=elmo.max_characters)``.
     Outputs: dict with
         - ``elmo_representations``: list of (B, T, 2 * projection_dim) tensors;
         - ``mask``: (B, T) bool;
@@ -51,34 +51,26 @@ class Elmo(nn.Module):
                  scalar_mix_parameters: Sequence[float] | None = None, mix: str = "learned",
                  bilm: BiLM | None = None) -> None:
         super().__init__()
-        if mix not in MIX_MODES:
-            raise InputError(f"mix must be one of {MIX_MODES}, found {mix!r}")
         if bilm is None:
-            if weight_file is None:
-                bilm = load_bilm_model(options_file).bilm
-            else:
-                bilm = load_bilm_model(options_file=options_file, weight_file=weight_file).bilm
+            folder = (ModelFolder.load(options_file) if weight_file is None else
+                      ModelFolder.load(options_file=options_file, weight_file=weight_file))
+            bilm = folder.bilm
+        self.mixer = LayerMix(bilm.config.n_representations, num_output_representations, mix,
+                              dropout, do_layer_norm, scalar_mix_parameters)
         self.bilm = bilm
         self.requires_grad = requires_grad
         bilm.requires_grad_(requires_grad)
-        if not requires_grad:
-            bilm.token_cache = TokenVectorCache()
-            if vocab_to_cache is not None:
-                ElmoModel(bilm).precompute_tokens(vocab_to_cache)
-        elif vocab_to_cache is not None:
-            raise InputError("vocab_to_cache needs a frozen biLM (requires_grad=False)")
-        self.mix = mix
-        n_layers = bilm.config.n_representations
-        if mix == "top":
-            self.scalar_mixes = nn.ModuleList()
-        else:
-            fixed = mix == "average" or scalar_mix_parameters is not None
-            self.scalar_mixes = nn.ModuleList(
-                ScalarMix(n_layers, do_layer_norm, scalar_mix_parameters, trainable=not fixed)
-                for _ in range(num_output_representations))
-        self.num_output_representations = num_output_representations
+        self.token_cache = None if requires_grad else TokenVectorCache(bilm.token_encoder)
+        if vocab_to_cache is not None:
+            if requires_grad:
+                raise InputError("vocab_to_cache needs a frozen biLM (requires_grad=False)")
+            precompute_tokens(self.token_cache, vocab_to_cache, self.max_characters)
         self.keep_sentence_boundaries = keep_sentence_boundaries
-        self.dropout = nn.Dropout(dropout)
+
+    @property
+    def max_characters(self) -> int:
+        """Characters per token of the model's input (``batch_to_ids(..., max_characters=)``)."""
+        return self.bilm.config.max_characters
 
     def get_output_dim(self) -> int:
         return self.bilm.config.output_dim
@@ -91,26 +83,17 @@ class Elmo(nn.Module):
 
     def l2_penalty(self) -> torch.Tensor:
         """Sum of the mixes' ``||s||^2``, to add (times a coefficient) to the task loss."""
-        penalties = [mix.l2_penalty() for mix in self.scalar_mixes if mix.scalar_parameters.requires_grad]
-        return torch.stack(penalties).sum() if penalties else torch.zeros(())
+        return self.mixer.l2_penalty()
 
     def forward(self, inputs: torch.Tensor, word_inputs: torch.Tensor | None = None,
                 ) -> dict[str, object]:
-        if inputs.dim() != 3:
-            raise InputError(f"inputs must be character ids of shape (batch, tokens, characters), "
-                             f"found shape {tuple(inputs.shape)}")
         if self.bilm.token_encoder.uses_words != (word_inputs is not None):
             raise InputError("this model reads word ids too: pass word_inputs (vocabulary ids, "
                              "batch x tokens)" if word_inputs is None else
                              "word_inputs are not used by this character-input model")
         with torch.set_grad_enabled(self.requires_grad and torch.is_grad_enabled()):
-            output = self.bilm(inputs, word_ids=word_inputs)
+            output = self.bilm(inputs, word_ids=word_inputs, token_cache=self.token_cache)
         layers, mask = output.layers, output.mask
         if not self.keep_sentence_boundaries:
             layers, mask = remove_sentence_markers(layers, mask)
-        if self.mix == "top":
-            mixed = [layers[-1]] * self.num_output_representations
-        else:
-            mixed = [scalar_mix(layers, mask) for scalar_mix in self.scalar_mixes]
-        return {"elmo_representations": [self.dropout(m) for m in mixed], "mask": mask,
-                "layers": layers}
+        return {"elmo_representations": self.mixer(layers, mask), "mask": mask, "layers": layers}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from elmo.modules.crf import CRF
-from elmo.modules.task_input import TokenInput
+from elmo.heads.crf import CRF
+from elmo.heads.token_input import TokenInput
 
 
 def reverse_within_lengths(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

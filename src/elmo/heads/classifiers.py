@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from elmo.modules.taggers import BiLSTMEncoder
-from elmo.modules.task_input import TokenInput
+from elmo.heads.taggers import BiLSTMEncoder
+from elmo.heads.token_input import TokenInput
 
 ENCODERS = ("textcnn", "textrnn", "textrcnn")
 

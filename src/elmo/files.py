@@ -1,0 +1,84 @@
+"""Writing files so that nothing half-written ever looks finished, and checking saved settings.
+
+Every writer in the package goes through :func:`atomic_path` (a file or a folder is written under
+a temporary name beside its destination and renamed into place only when complete) and every
+"was this made with the same settings?" check through :func:`settings_differences`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+
+@contextmanager
+def atomic_path(path: str | Path, folder: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path``, on error it is removed.
+
+    The temporary name keeps the destination's suffix (``x.partial-<pid>.npz`` for ``x.npz``), so
+    libraries that choose a format by suffix write the right one. With ``folder=True`` the
+    temporary path is an empty folder and a folder already at ``path`` is replaced whole.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.stem}.partial-{os.getpid()}{path.suffix}")
+    _remove(temporary)
+    if folder:
+        temporary.mkdir()
+    try:
+        yield temporary
+        if folder and path.exists():
+            _remove(path)
+        os.replace(temporary, path)
+    finally:
+        _remove(temporary)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def settings_differences(saved: dict[str, Any], current: dict[str, Any],
+                         may_change: frozenset[str] = frozenset(), prefix: str = "") -> list[str]:
+    """What differs between two nested settings dicts, as ``"key was X, now Y"`` lines.
+
+    Keys are compared recursively and named with dots (``"training.seed"``); dotted names in
+    ``may_change`` are ignored (settings that may differ when work is resumed).
+    """
+    found = []
+    for key in sorted(set(saved) | set(current), key=str):
+        name = f"{prefix}{key}"
+        if name in may_change:
+            continue
+        old, new = saved.get(key), current.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            found += settings_differences(old, new, may_change, f"{name}.")
+        elif old != new:
+            found.append(f"{name} was {old!r}, now {new!r}")
+    return found
+
+
+def weights_fingerprint(module: nn.Module) -> str:
+    """SHA-256 over a module's parameter names, shapes and float32 bytes."""
+    digest = hashlib.sha256()
+    for name, parameter in module.named_parameters():
+        digest.update(f"{name}{tuple(parameter.shape)}".encode())
+        digest.update(parameter.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

@@ -1,0 +1,1 @@
+"""Task heads that read ELMo features: CRF, sequence taggers, sentence classifiers, token input."""

@@ -1,0 +1,206 @@
+"""Model folders: finding a model by name or path, and reading and writing its files.
+
+A model folder is either the original bilm-tf layout (``options.json`` plus one HDF5 weight file)
+or this package's own layout, which is that plus what the original lacks::
+
+    options.json   the model's options (original layout)     } together, readable by any tool
+    weights.hdf5   the biLM's weights (original layout)      } that reads the original format
+    extra.pt       the softmax's weights (float16 or float32)
+    vocab.txt      the softmax (and word-input) vocabulary, one token per line
+    config.json    {"format": "elmo-native-3", "softmax": {...}, "tokenizer": ..., "metadata": {...}}
+
+The biLM's weights are stored once, so a native folder is also an export to the original format.
+:class:`ModelFolder` holds a folder's contents in memory; ``ModelFolder.load(path).save(other)``
+writes an identical folder.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from elmo.config import SoftmaxConfig, read_options
+from elmo.config_files import parse_section
+from elmo.errors import ConfigError, ModelFileError
+from elmo.files import atomic_path, write_text
+from elmo.interop.bilm_tf import load_weights, save_weights
+from elmo.modules.bilm import BiLM
+from elmo.modules.softmax import build_softmax
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = "en-small"
+FORMAT = "elmo-native-3"
+CONFIG_FILE, OPTIONS_FILE, WEIGHTS_FILE = "config.json", "options.json", "weights.hdf5"
+EXTRA_FILE, VOCAB_FILE = "extra.pt", "vocab.txt"
+WEIGHT_FILE_NAMES = (WEIGHTS_FILE, "lm_weights.hdf5")
+
+
+@dataclass
+class ModelFolder:
+    """A model's network and everything its folder says about it.
+
+    Args:
+        bilm: the network (token encoder and both LSTM stacks).
+        softmax: the language model's output layer, or None (original-format models lack it).
+        softmax_config: how ``softmax`` is built (None with it).
+        vocabulary: the softmax and word-input vocabulary, or None (original format).
+        tokenizer: what tokenized the training text (see :mod:`elmo.data.tokenizers`).
+        metadata: how the model was made (steps, data, hardware, held-out perplexity).
+    """
+
+    bilm: BiLM
+    softmax: nn.Module | None = None
+    softmax_config: SoftmaxConfig | None = None
+    vocabulary: list[str] | None = None
+    tokenizer: str = "whitespace"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_native(self) -> bool:
+        """True when the folder holds a softmax (this package's layout)."""
+        return self.softmax is not None
+
+    def save(self, folder: str | Path, half_precision_softmax: bool = False) -> Path:
+        """Write the folder atomically: the native layout with a softmax, else the original one."""
+        if not self.is_native and self.bilm.config.token_encoder != "char":
+            raise ModelFileError("the original format holds character-input models only; this "
+                                 f"model reads words ({self.bilm.config.token_encoder!r})")
+        with atomic_path(folder, folder=True) as temporary:
+            write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
+            save_weights(self.bilm, temporary / WEIGHTS_FILE)
+            if self.is_native:
+                config = {"format": FORMAT, "softmax": dataclasses.asdict(self.softmax_config),
+                          "tokenizer": self.tokenizer, "metadata": self.metadata}
+                write_text(temporary / CONFIG_FILE, _json(config))
+                dtype = torch.float16 if half_precision_softmax else torch.float32
+                torch.save({name: tensor.detach().to("cpu", dtype)
+                            for name, tensor in self.softmax.state_dict().items()},
+                           temporary / EXTRA_FILE)
+                write_text(temporary / VOCAB_FILE, "".join(f"{token}\n" for token in self.vocabulary))
+        return Path(folder)
+
+    @classmethod
+    def load(cls, name_or_path: str | Path | None = None, options_file: str | Path | None = None,
+             weight_file: str | Path | None = None) -> ModelFolder:
+        """A bundled model by name (``DEFAULT_MODEL`` if None), a folder, a weight file with
+        ``options.json`` beside it, or explicit original-format files; every file is checked."""
+        if options_file is not None or weight_file is not None:
+            if options_file is None or weight_file is None:
+                raise ModelFileError("give both an options file and a weight file, or a model name "
+                                     "or folder")
+            return cls(_read_bilm(options_file, weight_file))
+        path = locate(DEFAULT_MODEL if name_or_path is None else name_or_path)
+        if is_native_folder(path):
+            return _load_native(path)
+        return cls(_read_bilm(*_original_files(path)))
+
+
+def bundled_models() -> list[str]:
+    """Names of the models shipped inside the package."""
+    return sorted(p.name for p in BUNDLED_DIR.iterdir()
+                  if (p / OPTIONS_FILE).is_file() or is_native_folder(p))
+
+
+def locate(name_or_path: str | Path) -> Path:
+    """The folder or weight file of a bundled model name or a path."""
+    if str(name_or_path) in bundled_models():
+        return BUNDLED_DIR / str(name_or_path)
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    raise ModelFileError(f"no model named or found at '{name_or_path}'; give a model folder, a weight "
+                         f"file, or one of the bundled models: {', '.join(bundled_models())}")
+
+
+def is_native_folder(path: str | Path) -> bool:
+    return (Path(path) / CONFIG_FILE).is_file()
+
+
+def model_name(name_or_path: str | Path | None, weight_file: str | Path | None = None) -> str:
+    """A short name for messages: the bundled name, the folder's name or the weight file's stem."""
+    if weight_file is not None:
+        return Path(weight_file).stem
+    return Path(str(DEFAULT_MODEL if name_or_path is None else name_or_path)).name
+
+
+def _original_files(path: Path) -> tuple[Path, Path]:
+    """(options.json, weight file) of an original-format folder or weight file."""
+    if path.is_file():
+        return path.parent / OPTIONS_FILE, path
+    weights = [path / name for name in WEIGHT_FILE_NAMES if (path / name).is_file()]
+    weights = weights or sorted(path.glob("*.hdf5"))
+    if len(weights) != 1:
+        found = ", ".join(w.name for w in weights) or "none"
+        raise ModelFileError(f"{path}: expected one weight file ({' or '.join(WEIGHT_FILE_NAMES)}), "
+                             f"found {found}")
+    return path / OPTIONS_FILE, weights[0]
+
+
+def _read_bilm(options_file: str | Path, weight_file: str | Path) -> BiLM:
+    options_file = Path(options_file)
+    if not options_file.is_file():
+        raise ModelFileError(f"options file not found: {options_file} (it must sit beside the "
+                             "weights)")
+    bilm = BiLM(read_options(options_file))
+    load_weights(bilm, weight_file)
+    return bilm.eval()
+
+
+def _load_native(folder: Path) -> ModelFolder:
+    config = _read_config(folder)
+    bilm = _read_bilm(folder / OPTIONS_FILE, folder / WEIGHTS_FILE)
+    vocab_path = folder / VOCAB_FILE
+    if not vocab_path.is_file():
+        raise ModelFileError(f"{folder}: {VOCAB_FILE} is missing")
+    vocabulary = vocab_path.read_text(encoding="utf-8").split("\n")[:-1]
+    softmax_config = config["softmax"]
+    head = build_softmax(softmax_config, bilm.config.lstm.projection_dim, len(vocabulary))
+    extra_path = folder / EXTRA_FILE
+    if not extra_path.is_file():
+        raise ModelFileError(f"{folder}: {EXTRA_FILE} is missing")
+    try:
+        state = torch.load(extra_path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for damaged files
+        raise ModelFileError(f"{extra_path} cannot be read ({error}); the file is corrupt") from None
+    try:
+        head.load_state_dict({name: tensor.float() for name, tensor in state.items()})
+    except RuntimeError as error:
+        raise ModelFileError(f"{extra_path} does not match {CONFIG_FILE} and {VOCAB_FILE}: "
+                             f"{error}") from None
+    return ModelFolder(bilm, head.eval(), softmax_config, vocabulary, config["tokenizer"],
+                       config["metadata"])
+
+
+def _read_config(folder: Path) -> dict[str, Any]:
+    """config.json with its softmax as a :class:`SoftmaxConfig` (format 2 folders are read too)."""
+    path = folder / CONFIG_FILE
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path} cannot be read as JSON ({error})") from None
+    found = config.get("format") if isinstance(config, dict) else None
+    if found == "elmo-native-2":  # softmax "kind", tokenizer inside metadata
+        softmax = dict(config.get("softmax", {}))
+        softmax["type"] = softmax.pop("kind", None)
+        config = {**config, "softmax": softmax,
+                  "tokenizer": config.get("metadata", {}).get("tokenizer", "whitespace")}
+    elif found != FORMAT:
+        raise ModelFileError(f"{path}: not a model folder of this package (format {found!r}, "
+                             f"expected {FORMAT!r})")
+    if "softmax" not in config:
+        raise ModelFileError(f"{path}: missing 'softmax'")
+    try:
+        softmax = parse_section(SoftmaxConfig, config["softmax"], f"{path}: softmax")
+    except ConfigError as error:
+        raise ModelFileError(str(error)) from None
+    return {"softmax": softmax, "tokenizer": config.get("tokenizer", "whitespace"),
+            "metadata": config.get("metadata", {})}
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
