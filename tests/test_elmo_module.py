@@ -87,3 +87,45 @@ def test_word_inputs_are_rejected_by_a_character_input_model():
     module = Elmo(TINY, num_output_representations=1)
     with pytest.raises(InputError, match="not used by this character-input model"):
         module(batch_to_ids(SENTENCES), word_inputs=torch.zeros(3, 4, dtype=torch.long))
+
+
+@pytest.fixture()
+def thirty_character_model(tmp_path, tiny_model_dir):
+    """The tiny model read with 30 characters per token (the CNN's weights fit any width)."""
+    import json
+    import shutil
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    options = json.loads((folder / "options.json").read_text())
+    options["char_cnn"]["max_characters_per_token"] = 30
+    (folder / "options.json").write_text(json.dumps(options))
+    return folder
+
+
+def test_a_model_with_other_characters_per_token_reads_them_in_elmo_and_the_embedder(
+        thirty_character_model):
+    sentences = [["a" * 40, "short"], ["tokens"]]
+    module = Elmo(thirty_character_model, dropout=0.0, mix="top")
+    assert module.max_characters == 30
+    out = module(batch_to_ids(sentences, max_characters=module.max_characters))
+    expected = elmo.load(thirty_character_model).embed(sentences)
+    for row, vectors in enumerate(expected):
+        np.testing.assert_allclose(out["elmo_representations"][0][row, : vectors.shape[1]].numpy(),
+                                   vectors[-1], atol=1e-6)
+    # the long token is cut to 28 bytes, as the model's own width says
+    cut = elmo.load(thirty_character_model).embed([["a" * 28, "short"]])[0]
+    np.testing.assert_allclose(expected[0], cut, atol=1e-6)
+
+
+def test_character_ids_of_another_width_are_refused_with_the_way_to_make_them(
+        thirty_character_model):
+    module = Elmo(thirty_character_model, dropout=0.0)
+    with pytest.raises(InputError, match=r"max_characters=30"):
+        module(batch_to_ids(SENTENCES))
+
+
+def test_a_trainable_biLM_has_no_token_cache_and_a_frozen_one_is_used():
+    assert Elmo(TINY, requires_grad=True).token_cache is None
+    frozen = Elmo(TINY)
+    frozen(batch_to_ids(SENTENCES))
+    assert len(frozen.token_cache) > 0

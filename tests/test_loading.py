@@ -4,6 +4,7 @@ import shutil
 import h5py
 import numpy as np
 import pytest
+import torch
 
 import elmo
 from elmo import ConfigError, ModelFileError
@@ -120,3 +121,30 @@ def test_export_writes_the_original_layout_and_reloads_to_identical_vectors(tmp_
     sentences = [["Exported", "models", "load", "again", "."]]
     np.testing.assert_array_equal(elmo.load(tmp_path / "exported").embed(sentences)[0],
                                   original.embed(sentences)[0])
+
+
+def test_options_with_fewer_layers_than_the_weights_are_refused_naming_the_leftovers(model_copy):
+    _edit_options(model_copy, lambda o: o["lstm"].update(n_layers=1))
+    with pytest.raises(ModelFileError, match=r"options do not use \(RNN_0/RNN/MultiRNNCell/Cell1"):
+        elmo.load(model_copy)
+
+
+def test_options_with_fewer_highway_layers_than_the_weights_are_refused(model_copy):
+    _edit_options(model_copy, lambda o: o["char_cnn"].update(n_highway=0))
+    with pytest.raises(ModelFileError, match="CNN_high_0"):
+        elmo.load(model_copy)
+
+
+@pytest.mark.parametrize("name", [TINY, "zh-small"])
+def test_saved_models_load_back_to_identical_vectors(tmp_path, name):
+    model = elmo.load(name)
+    folder = model.save_pretrained(tmp_path / "saved")
+    again = elmo.Embedder.from_pretrained(folder)
+    assert again.tokenizer == model.tokenizer and again.model.softmax_config == model.model.softmax_config
+    sentences = [["苹果", "公司", "发布", "了", "新", "手机", "。"], ["a", "b"]]
+    for before, after in zip(model.embed(sentences), again.embed(sentences)):
+        np.testing.assert_array_equal(before, after)
+    if model.model.is_native:
+        assert again.model.vocabulary == model.model.vocabulary
+        for key, value in model.model.softmax.state_dict().items():
+            torch.testing.assert_close(again.model.softmax.state_dict()[key], value, rtol=0, atol=0)

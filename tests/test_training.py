@@ -250,3 +250,20 @@ def test_time_limit_stops_with_a_checkpoint_and_a_rerun_adds_no_step(tmp_path):
     assert (tmp_path / "run" / "model" / "config.json").is_file()
     train(read_train_config(config), progress=False)
     assert (tmp_path / "run" / "checkpoints" / "latest").read_text() == latest
+
+
+def test_training_reads_tokens_with_the_models_own_characters_per_token(tmp_path):
+    model = __import__("training_configs").MODEL.replace(
+        'activation = "relu"', 'activation = "relu"\nmax_characters_per_token = 12')
+    config = read_train_config(write_config(tmp_path, model=model, training="max_steps = 2"))
+    vocab = Vocabulary.load(config.data.vocab)
+    from elmo.train.distributed import Context
+    from elmo.train.trainer import language_model_for, make_batcher
+    lm = language_model_for(config, vocab)
+    batch = next(make_batcher(config, vocab, Context(0, 1, torch.device("cpu")),
+                              lm.bilm.config.max_characters))
+    assert batch.char_ids.shape[-1] == 12
+    train(config, progress=False)
+    loaded = elmo.load(tmp_path / "run" / "model")
+    assert loaded.config.max_characters == 12
+    np.testing.assert_allclose(loaded.embed([["a" * 30]])[0], loaded.embed([["a" * 10]])[0], atol=1e-6)
