@@ -133,8 +133,9 @@ class _GroupedBatcher:
         groups = [int(group) for group in groups]
         if rows_per_group < 1:
             raise InputError(f"rows per group must be positive, found {rows_per_group}")
-        if n_groups < 1:
-            raise InputError(f"n_groups must be positive, found {n_groups}")
+        for name, value in {"n_groups": n_groups, "max_characters": max_characters, **settings}.items():
+            if value < 1:
+                raise InputError(f"{name} must be positive, found {value}")
         valid = [group for group in dict.fromkeys(groups) if 0 <= group < n_groups]
         if not groups or valid != groups:
             raise InputError(f"groups must be distinct numbers in 0 .. {n_groups - 1}, "
@@ -213,8 +214,6 @@ class WindowBatcher(_GroupedBatcher):
                  unroll_steps: int, seed: int = 0, shuffle: bool = True,
                  groups: Sequence[int] = (0,), n_groups: int = 1,
                  max_characters: int = MAX_CHARACTERS) -> None:
-        if unroll_steps < 1:
-            raise InputError(f"unroll_steps must be positive, found {unroll_steps}")
         super().__init__(shards, vocab, rows_per_group, seed, shuffle, groups, n_groups,
                          max_characters, {"unroll_steps": unroll_steps})
         self.unroll_steps = unroll_steps
@@ -254,8 +253,6 @@ class SentenceBatcher(_GroupedBatcher):
                  seed: int = 0, shuffle: bool = True, max_length: int = 100,
                  groups: Sequence[int] = (0,), n_groups: int = 1,
                  max_characters: int = MAX_CHARACTERS) -> None:
-        if max_length < 1:
-            raise InputError(f"max_length must be positive, found {max_length}")
         super().__init__(shards, vocab, batch_size, seed, shuffle, groups, n_groups,
                          max_characters, {"max_length": max_length})
         self.max_length = max_length

@@ -4,7 +4,7 @@ The input is streamed in blocks of ``block_size`` lines. Each block is tokenized
 ``Embedder.embed`` call (which batches sentences of similar lengths and keeps their order) and
 kept in ``<output>.partial/``; an interrupted run started again with the same settings skips the
 finished blocks. At the end the blocks are merged, in line order, into the output file (see
-:mod:`elmo.embed.writers` for its layout).
+:mod:`elmo.embed.writers` for its layout), which records each line's tokens beside its vectors.
 """
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
     (``"whitespace"``, ``"chars"`` or ``"jieba"``). An empty line gets an entry with zero tokens,
     shape (L + 1, 0, dim) for ``layers="all"``, so keys stay aligned with line numbers. A line
     longer than ``model.max_sentence_length`` follows ``model.long_sentences``: split into pieces
-    embedded independently (the default), truncated, or an error naming the line.
+    embedded independently (the default), truncated, or an error naming the line. The tokens of
+    each line, one per vector, are written beside its vectors (see :mod:`elmo.embed.writers`).
 
     Args:
         model: the loaded model.
@@ -125,8 +126,10 @@ def _embed_blocks(model: Embedder, input_path: Path, store: BlockStore,
                      for index, raw in enumerate(raw_lines, start)]
             sentences = [tokenize(text) for text in texts]
             stats = _block_stats(sentences, start, model, input_path)
-            vectors = model.embed(sentences)
-            store.write(start, stop, texts, [select_layers(v, layers) for v in vectors], stats)
+            arrays = [select_layers(v, layers) for v in model.embed(sentences)]
+            # the tokens whose vectors are kept: all of them, or the first ones of a truncated line
+            tokens = [sentence[: array.shape[-2]] for sentence, array in zip(sentences, arrays)]
+            store.write(start, stop, texts, tokens, arrays, stats)
             totals += stats
             new_tokens += stats[0]
             bar.update(stop - start)

@@ -12,6 +12,16 @@ Without sentence keys the file also holds ``sentence_to_index``: a one-element s
 item is a JSON object mapping each sentence text to ``str(index)`` (the last index for a repeated
 sentence). The .npz file has the same keys (``np.load(path)[key]``).
 
+The tokens each array's vectors belong to (what the tokenizer made of the line, cut like the vectors
+when a long line is truncated) are recorded beside them, one token per vector along the token axis:
+
+- HDF5: the attribute ``tokens`` of each dataset, a JSON list of strings
+  (``json.loads(file["3"].attrs["tokens"])``). An attribute keeps the file's keys as they were, and
+  a JSON text, unlike an array attribute, has no size limit.
+- .npz: one more entry, ``tokens``, a one-element string array whose item is a JSON object mapping
+  each vector key (``str(index)``, or the sentence with sentence keys) to its token list
+  (``json.loads(np.load(path)["tokens"][0])["3"]``).
+
 While a file is embedded, finished blocks of lines wait in ``<output>.partial/`` (see
 :class:`BlockStore`) and are merged into the output at the end.
 """
@@ -33,6 +43,7 @@ from elmo.files import atomic_path, settings_differences, write_text
 LAYER_MODES = ("all", "top", "average")
 FORMATS = ("hdf5", "npz")
 SENTENCE_TO_INDEX = "sentence_to_index"
+TOKENS = "tokens"  # the HDF5 attribute of each dataset, and the .npz entry, that record the tokens
 
 
 def select_layers(vectors: np.ndarray, layers: str) -> np.ndarray:
@@ -59,20 +70,29 @@ class NpzWriter:
     """Writes a .npz file one array at a time, so only the array being written is in memory.
 
     Entries are stored uncompressed with zip64 headers, so the file and its arrays may pass 4 GiB;
-    ``np.load`` reads the result like any ``np.savez`` file.
+    ``np.load`` reads the result like any ``np.savez`` file. Tokens given to :meth:`write` are kept
+    and written by :meth:`finish` as the ``tokens`` entry (a JSON object: key -> token list).
     """
 
     def __init__(self, path: str | Path) -> None:
         self._file = open(path, "wb")
         self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
+        self._tokens: dict[str, list[str]] = {}
 
-    def write(self, key: str, array: np.ndarray) -> None:
+    def write(self, key: str, array: np.ndarray, tokens: Sequence[str] | None = None) -> None:
         with self._zip.open(f"{key}.npy", "w", force_zip64=True) as entry:
             np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+        if tokens is not None:
+            self._tokens[key] = list(tokens)
 
     def write_text(self, key: str, text: str) -> None:
         """A one-element string array, read back as ``str(npz[key][0])``."""
         self.write(key, np.array([text]))
+
+    def finish(self) -> None:
+        """Write the ``tokens`` entry, if tokens were given (call once, after the last array)."""
+        if self._tokens:
+            self.write_text(TOKENS, json.dumps(self._tokens, ensure_ascii=False))
 
     def close(self) -> None:
         self._zip.close()
@@ -88,18 +108,24 @@ class NpzWriter:
 
 
 class Hdf5Writer:
-    """Writes one float32 dataset per key into an HDF5 file."""
+    """Writes one float32 dataset per key into an HDF5 file; its tokens, if given, go into the
+    dataset's ``tokens`` attribute as a JSON list."""
 
     def __init__(self, path: str | Path) -> None:
         self._file = h5py.File(path, "w")
 
-    def write(self, key: str, array: np.ndarray) -> None:
-        self._file.create_dataset(key, data=array, dtype="float32")
+    def write(self, key: str, array: np.ndarray, tokens: Sequence[str] | None = None) -> None:
+        dataset = self._file.create_dataset(key, data=array, dtype="float32")
+        if tokens is not None:
+            dataset.attrs[TOKENS] = json.dumps(list(tokens), ensure_ascii=False)
 
     def write_text(self, key: str, text: str) -> None:
         """A one-element variable-length string dataset, read back as ``file[key][0]``."""
         dataset = self._file.create_dataset(key, (1,), dtype=h5py.string_dtype())
         dataset[0] = text
+
+    def finish(self) -> None:
+        """Nothing left to write: the tokens are already in the attributes."""
 
     def close(self) -> None:
         self._file.close()
@@ -131,10 +157,11 @@ class BlockStore:
 
     The folder holds ``run.json`` (the settings the blocks were made with) and one
     ``block-<start>-<stop>.npz`` per finished block of lines [start, stop). Each block holds the
-    selected vectors of its lines under ``str(line_index)``, plus ``_sentences`` (the line texts,
-    UTF-8 JSON bytes) and ``_stats`` (tokens, empty lines, long lines). A block is written under a
-    temporary name and renamed when complete, so a killed process never leaves a block that looks
-    finished.
+    selected vectors of its lines under ``str(line_index)``, plus ``_sentences`` (the line texts),
+    ``_tokens`` (the token list of each line, one per vector; both UTF-8 JSON bytes) and ``_stats``
+    (tokens, empty lines, long lines). A block is written under a temporary name and renamed when
+    complete, so a killed process never leaves a block that looks finished. A block without
+    ``_tokens`` (kept by an older version) counts as not finished and is embedded again.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -168,17 +195,28 @@ class BlockStore:
         return self.folder / f"block-{start}-{stop}.npz"
 
     def has(self, start: int, stop: int) -> bool:
-        return self.block_path(start, stop).is_file()
+        """Whether the block of lines [start, stop) is finished (with its tokens)."""
+        path = self.block_path(start, stop)
+        if not path.is_file():
+            return False
+        try:
+            with zipfile.ZipFile(path) as block:
+                return "_tokens.npy" in block.namelist()
+        except zipfile.BadZipFile:
+            return False
 
-    def write(self, start: int, stop: int, sentences: Sequence[str], arrays: Sequence[np.ndarray],
+    def write(self, start: int, stop: int, sentences: Sequence[str],
+              tokens: Sequence[Sequence[str]], arrays: Sequence[np.ndarray],
               stats: Sequence[int]) -> None:
-        """Keep the finished block of lines [start, stop)."""
-        assert len(sentences) == len(arrays) == stop - start
+        """Keep the finished block of lines [start, stop): each line's text, its tokens (one per
+        vector along the token axis, the second last) and its vectors."""
+        assert len(sentences) == len(tokens) == len(arrays) == stop - start
+        assert all(len(line) == array.shape[-2] for line, array in zip(tokens, arrays))
         with atomic_path(self.block_path(start, stop)) as temporary, NpzWriter(temporary) as writer:
             for index, array in enumerate(arrays, start):
                 writer.write(str(index), array)
-            text = json.dumps(list(sentences), ensure_ascii=False).encode("utf-8")
-            writer.write("_sentences", np.frombuffer(text, np.uint8))
+            writer.write("_sentences", _json_bytes(list(sentences)))
+            writer.write("_tokens", _json_bytes([list(line) for line in tokens]))
             writer.write("_stats", np.asarray(stats, np.int64))
 
     def stats(self, start: int, stop: int) -> np.ndarray:
@@ -186,12 +224,13 @@ class BlockStore:
         with np.load(self.block_path(start, stop), allow_pickle=False) as block:
             return block["_stats"]
 
-    def entries(self, start: int, stop: int) -> Iterator[tuple[int, str, np.ndarray]]:
-        """(line index, sentence text, vectors) of each line of a finished block, in order."""
+    def entries(self, start: int, stop: int) -> Iterator[tuple[int, str, list[str], np.ndarray]]:
+        """(line index, sentence text, tokens, vectors) of each line of a finished block, in order."""
         with np.load(self.block_path(start, stop), allow_pickle=False) as block:
             sentences = json.loads(block["_sentences"].tobytes().decode("utf-8"))
-            for index, sentence in enumerate(sentences, start):
-                yield index, sentence, block[str(index)]
+            tokens = json.loads(block["_tokens"].tobytes().decode("utf-8"))
+            for index, (sentence, line_tokens) in enumerate(zip(sentences, tokens), start):
+                yield index, sentence, line_tokens, block[str(index)]
 
     def remove(self) -> None:
         shutil.rmtree(self.folder)
@@ -203,29 +242,41 @@ def merge_blocks(store: BlockStore, ranges: Sequence[tuple[int, int]], output_pa
     """Write every block, in line order, into the output file; then remove the store's folder.
 
     The file is written under a temporary name beside it and renamed at the end. With ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
-    which have no text to be keyed by, are left out.
+    which have no text to be keyed by, are left out. Each array's tokens are recorded beside it (see
+    the module's description).
     """
     sentence_to_index: dict[str, str] = {}
     written: set[str] = set()
     with atomic_path(output_path) as temporary, open_writer(temporary, output_format) as writer:
         for start, stop in ranges:
-            for index, sentence, vectors in store.entries(start, stop):
+            for index, sentence, tokens, vectors in store.entries(start, stop):
                 if not use_sentence_keys:
-                    writer.write(str(index), vectors)
+                    writer.write(str(index), vectors, tokens)
                     if not forget_sentences:
                         sentence_to_index[sentence] = str(index)
                 elif sentence and sentence not in written:
                     written.add(sentence)
-                    _write_sentence_key(writer, sentence, vectors, index, store.folder)
+                    _write_sentence_key(writer, sentence, vectors, tokens, index, store.folder)
         if not use_sentence_keys and not forget_sentences:
             writer.write_text(SENTENCE_TO_INDEX, json.dumps(sentence_to_index, ensure_ascii=False))
+        writer.finish()
     store.remove()
 
 
+def _json_bytes(value) -> np.ndarray:
+    """``value`` as UTF-8 JSON text, in a uint8 array."""
+    return np.frombuffer(json.dumps(value, ensure_ascii=False).encode("utf-8"), np.uint8)
+
+
 def _write_sentence_key(writer: NpzWriter | Hdf5Writer, sentence: str, vectors: np.ndarray,
-                        index: int, folder: Path) -> None:
+                        tokens: list[str], index: int, folder: Path) -> None:
+    if isinstance(writer, NpzWriter) and sentence == TOKENS:
+        raise InputError(
+            f"line {index + 1}: the sentence {sentence!r} is the name of the .npz entry that records "
+            f"the tokens; run again with the same OUTPUT and --format hdf5, or without sentence "
+            f"keys: the embedded blocks kept in {folder} are reused")
     try:
-        writer.write(sentence, vectors)
+        writer.write(sentence, vectors, tokens)
     except (ValueError, KeyError, TypeError) as error:  # h5py: not a usable dataset name
         raise InputError(
             f"line {index + 1}: the sentence {sentence[:60]!r} cannot be an HDF5 dataset name "

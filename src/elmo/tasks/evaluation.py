@@ -21,11 +21,11 @@ def evaluate_saved(folder: str | Path, split: str = "test", data_file: str | Pat
         raise ModelFileError(f"{folder}: its config names no {split} file; give one with --data")
     examples = read_examples(path, task.config.data.format)
     store = None
-    if task.bilm:
-        bilm = Embedder.from_pretrained(task.bilm)
-        if model_key(bilm) != task.bilm_key:
-            raise ModelFileError(f"{folder}: the biLM {task.bilm!r} is not the one it was trained with")
-        store = layer_store(bilm, [e.tokens for e in examples], progress=progress,
+    if task.bilm_name:
+        embedder = Embedder.from_pretrained(task.bilm_name)
+        if model_key(embedder) != task.bilm_key:
+            raise ModelFileError(f"{folder}: the biLM {task.bilm_name!r} is not the one it was trained with")
+        store = layer_store(embedder, [e.tokens for e in examples], progress=progress,
                             batch_size=task.config.elmo.batch_size, key=task.bilm_key)
     data = TaskData(examples, task.vocab, task.labels, task.config.data.is_classification, store)
     return evaluate(task, data)

@@ -20,9 +20,9 @@ class Predictor:
 
     def __init__(self, folder: str | Path, batch_size: int = 32) -> None:
         self.task: TaskModel = load_task_model(folder)
-        self.bilm = Embedder.from_pretrained(self.task.bilm) if self.task.bilm else None
-        if self.bilm is not None and model_key(self.bilm) != self.task.bilm_key:
-            raise ModelFileError(f"{folder}: the biLM {self.task.bilm!r} found now is not the one the "
+        self.embedder = Embedder.from_pretrained(self.task.bilm_name) if self.task.bilm_name else None
+        if self.embedder is not None and model_key(self.embedder) != self.task.bilm_key:
+            raise ModelFileError(f"{folder}: the biLM {self.task.bilm_name!r} found now is not the one the "
                                  f"task model was trained with (its weights differ)")
         self.tokenize = get_tokenizer(self.task.tokenizer)
         self.batch_size = batch_size
@@ -69,8 +69,8 @@ class Predictor:
             token_ids[row, : len(tokens)] = torch.from_numpy(self.task.vocab.encode(tokens))
             mask[row, : len(tokens)] = True
         layers = None
-        if self.bilm is not None:
-            vectors = self.bilm.embed(kept)
+        if self.embedder is not None:
+            vectors = self.embedder.embed(kept)
             array = np.zeros((vectors[0].shape[0], len(kept), length, vectors[0].shape[2]), np.float32)
             for row, v in enumerate(vectors):
                 array[:, row, : v.shape[1]] = v

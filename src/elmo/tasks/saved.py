@@ -32,7 +32,7 @@ class TaskModel:
     vocab: TokenVocab
     labels: list[str]
     tokenizer: str  # how raw text is split into the tokens the model reads
-    bilm: str | None = None  # the biLM name or folder (None: no ELMo)
+    bilm_name: str | None = None  # the biLM name or folder (None: no ELMo)
     bilm_key: str | None = None  # fingerprint of its weights
     elmo_shape: tuple[int, int] = (0, 0)  # (L + 1, D)
     scores: dict = field(default_factory=dict)
@@ -41,7 +41,7 @@ class TaskModel:
     def save(self, folder: str | Path) -> Path:
         description = {"format": "elmo-task-1", "config": self.config.to_dict(),
                        "tokens": self.vocab.tokens, "labels": self.labels, "tokenizer": self.tokenizer,
-                       "bilm": self.bilm, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
+                       "bilm": self.bilm_name, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
                        "scores": self.scores}
         with atomic_path(folder, folder=True) as temporary:
             torch.save(self.model.state_dict(), temporary / WEIGHTS_FILE)

@@ -68,7 +68,7 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     dev = read_examples(split_file(config, "dev"), data.format, data.max_dev)
     test_file = split_file(config, "test")
     test = read_examples(test_file, data.format) if test_file is not None else None
-    bilm = Embedder.from_pretrained(config.elmo.model) if config.elmo.model else None
+    embedder = Embedder.from_pretrained(config.elmo.model) if config.elmo.model else None
     pretrained_words: dict[str, np.ndarray] = {}
     if config.embeddings.init == "word2vec":
         e = config.embeddings
@@ -77,21 +77,21 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     vocab = TokenVocab.from_sentences((e.tokens for e in train), config.embeddings.min_count,
                                       extra=pretrained_words)
     labels = label_list(e.labels for e in train)
-    shape = (bilm.n_representations, bilm.output_dim) if bilm else (0, 0)
+    shape = (embedder.n_representations, embedder.output_dim) if embedder else (0, 0)
     pretrained = vocab.vectors_from(pretrained_words, config.embeddings.dim, config.training.seed) \
         if pretrained_words else None
     torch.manual_seed(config.training.seed)
     model = build_task_model(config, len(vocab), len(labels), *shape, pretrained=pretrained)
-    tokenizer = "chars" if data.format in CHAR_FORMATS else (bilm.tokenizer if bilm else "whitespace")
+    tokenizer = "chars" if data.format in CHAR_FORMATS else (embedder.tokenizer if embedder else "whitespace")
     task = TaskModel(config, model, vocab, labels, tokenizer, config.elmo.model,
-                     model_key(bilm) if bilm else None, shape,
+                     model_key(embedder) if embedder else None, shape,
                      train_words={w for e in train for w in e.words})
 
     def task_data(examples: Sequence[Example], store_rows: Sequence[int] | None = None,
                   store_examples: Sequence[Example] | None = None) -> TaskData:
         store = None
-        if bilm is not None:
-            store = layer_store(bilm, [e.tokens for e in (store_examples or examples)], cache, progress,
+        if embedder is not None:
+            store = layer_store(embedder, [e.tokens for e in (store_examples or examples)], cache, progress,
                                 config.elmo.batch_size, task.bilm_key)
         return TaskData(examples, vocab, labels, data.is_classification, store, store_rows)
 
