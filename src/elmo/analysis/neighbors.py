@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
+from elmo.files import atomic_path, write_text
 
 MEAN = "mean"
 FILES = ("vectors.faiss", "occurrences.npy", "sentences.txt", "types.txt", "types.faiss",
@@ -63,8 +64,13 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
     sentences if known, sizes the progress bar.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder, folder=True) as partial:
+        return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
+
+
+def _build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: Path,
+                 layer: int | str, words: set[str] | None, block_size: int, total: int | None,
+                 progress: bool) -> IndexSummary:
     dim = model.output_dim
     index, type_index = faiss.IndexFlatIP(dim), faiss.IndexFlatIP(dim)
     types: dict[str, int] = {}
@@ -91,11 +97,10 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     faiss.write_index(index, str(folder / "vectors.faiss"))
     faiss.write_index(type_index, str(folder / "types.faiss"))
     np.save(folder / "occurrences.npy", np.concatenate(occurrences or [np.zeros((0, 3), np.int32)]))
-    (folder / "types.txt").write_text("".join(word + "\n" for word in types), encoding="utf-8")
+    write_text(folder / "types.txt", "".join(word + "\n" for word in types))
     summary = IndexSummary(kept, index.ntotal, len(types))
     meta = {"model": model.name, "layer": layer, "dim": dim, **summary.__dict__}
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+    write_text(folder / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return summary
 
 

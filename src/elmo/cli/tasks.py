@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from elmo import config_files
-from elmo.errors import ConfigError, InputError
+from elmo.errors import InputError
 
 
 @click.group("task")

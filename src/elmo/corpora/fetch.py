@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ from elmo.corpora.download import obtain
 from elmo.corpora.errors import ArchiveError, retry_hint
 from elmo.corpora.spec import CorpusSpec
 from elmo.corpora.writer import CorpusWriter
+from elmo.files import atomic_path, write_text
 
 META_VERSION = 1
 
@@ -41,26 +40,17 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
     retry = retry_hint(spec.name)
     start = time.monotonic()
     archives = [obtain(artifact, downloads_folder(root), retry, say) for artifact in spec.artifacts]
-    partial = root / f".{spec.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
     say("converting")
     try:
-        with CorpusWriter(partial) as writer:
-            spec.convert(archives, writer)
-        (partial / "NOTICE").write_text(spec.notice(archives), encoding="utf-8")
-        meta = _meta(spec, writer, time.monotonic() - start)
-        (partial / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+        with atomic_path(folder, folder=True) as partial:  # replaces an unfinished conversion
+            with CorpusWriter(partial) as writer:
+                spec.convert(archives, writer)
+            write_text(partial / "NOTICE", spec.notice(archives))
+            meta = _meta(spec, writer, time.monotonic() - start)
+            write_text(partial / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     except ArchiveError as error:
-        shutil.rmtree(partial, ignore_errors=True)
         raise ArchiveError(f"{error}; {retry}") from None
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    if folder.exists():
-        shutil.rmtree(folder)  # an earlier conversion that did not finish
-    partial.rename(folder)
-    (folder / DONE_MARKER).write_text(meta["created"] + "\n", encoding="utf-8")
+    write_text(folder / DONE_MARKER, meta["created"] + "\n")
     say(f"done in {time.monotonic() - start:.1f}s: {_summary(meta['counts'])} -> {folder}")
     return folder
 
