@@ -148,3 +148,14 @@ def test_saved_models_load_back_to_identical_vectors(tmp_path, name):
         assert again.model.vocabulary == model.model.vocabulary
         for key, value in model.model.softmax.state_dict().items():
             torch.testing.assert_close(again.model.softmax.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_a_damaged_file_in_a_model_folder_is_named_not_loaded(tmp_path):
+    folder = tmp_path / "zh-small"
+    shutil.copytree(elmo.interop.model_folder.BUNDLED_DIR / "zh-small", folder)
+    weights = folder / "weights.hdf5"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 4000] = bytes(4000)  # zeros inside an LSTM weight
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=r"weights.hdf5 is damaged: its SHA-256 differs"):
+        elmo.load(folder)

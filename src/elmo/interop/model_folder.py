@@ -7,15 +7,19 @@ or this package's own layout, which is that plus what the original lacks::
     weights.hdf5   the biLM's weights (original layout)      } that reads the original format
     extra.pt       the softmax's weights (float16 or float32)
     vocab.txt      the softmax (and word-input) vocabulary, one token per line
-    config.json    {"format": "elmo-native-3", "softmax": {...}, "tokenizer": ..., "metadata": {...}}
+    config.json    {"format": "elmo-native-3", "softmax": {...}, "tokenizer": ..., "metadata": {...},
+                    "sha256": {file name: SHA-256 of each file above}}
 
 The biLM's weights are stored once, so a native folder is also an export to the original format.
+Loading a native folder verifies every file against its recorded SHA-256, so a damaged file is an
+error rather than silently different vectors.
 :class:`ModelFolder` holds a folder's contents in memory; ``ModelFolder.load(path).save(other)``
 writes an identical folder.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,7 @@ DEFAULT_MODEL = "en-small"
 FORMAT = "elmo-native-3"
 CONFIG_FILE, OPTIONS_FILE, WEIGHTS_FILE = "config.json", "options.json", "weights.hdf5"
 EXTRA_FILE, VOCAB_FILE = "extra.pt", "vocab.txt"
+CHECKED_FILES = (OPTIONS_FILE, WEIGHTS_FILE, EXTRA_FILE, VOCAB_FILE)
 WEIGHT_FILE_NAMES = (WEIGHTS_FILE, "lm_weights.hdf5")
 
 
@@ -74,14 +79,15 @@ class ModelFolder:
             write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
             save_weights(self.bilm, temporary / WEIGHTS_FILE)
             if self.is_native:
-                config = {"format": FORMAT, "softmax": dataclasses.asdict(self.softmax_config),
-                          "tokenizer": self.tokenizer, "metadata": self.metadata}
-                write_text(temporary / CONFIG_FILE, _json(config))
                 dtype = torch.float16 if half_precision_softmax else torch.float32
                 torch.save({name: tensor.detach().to("cpu", dtype)
                             for name, tensor in self.softmax.state_dict().items()},
                            temporary / EXTRA_FILE)
                 write_text(temporary / VOCAB_FILE, "".join(f"{token}\n" for token in self.vocabulary))
+                config = {"format": FORMAT, "softmax": dataclasses.asdict(self.softmax_config),
+                          "tokenizer": self.tokenizer, "metadata": self.metadata,
+                          "sha256": {name: file_sha256(temporary / name) for name in CHECKED_FILES}}
+                write_text(temporary / CONFIG_FILE, _json(config))
         return Path(folder)
 
     @classmethod
@@ -153,6 +159,11 @@ def _read_bilm(options_file: str | Path, weight_file: str | Path) -> BiLM:
 
 def _load_native(folder: Path) -> ModelFolder:
     config = _read_config(folder)
+    for name, expected in config["sha256"].items():
+        path = folder / name
+        if path.is_file() and file_sha256(path) != expected:
+            raise ModelFileError(f"{path} is damaged: its SHA-256 differs from the one recorded in "
+                                 f"{CONFIG_FILE}; copy the model folder again")
     bilm = _read_bilm(folder / OPTIONS_FILE, folder / WEIGHTS_FILE)
     vocab_path = folder / VOCAB_FILE
     if not vocab_path.is_file():
@@ -199,7 +210,15 @@ def _read_config(folder: Path) -> dict[str, Any]:
     except ConfigError as error:
         raise ModelFileError(str(error)) from None
     return {"softmax": softmax, "tokenizer": config.get("tokenizer", "whitespace"),
-            "metadata": config.get("metadata", {})}
+            "metadata": config.get("metadata", {}), "sha256": config.get("sha256", {})}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _json(value: dict[str, Any]) -> str:
