@@ -41,12 +41,22 @@ def embed(*args):
 
 
 def read_vectors(path) -> dict[str, np.ndarray]:
-    """Every entry of an HDF5 or .npz output except sentence_to_index."""
+    """Every entry of an HDF5 or .npz output except sentence_to_index (and the .npz tokens)."""
     if str(path).endswith(".npz"):
         with np.load(path) as file:
-            return {key: file[key] for key in file.files if key != "sentence_to_index"}
+            return {key: file[key] for key in file.files if key not in ("sentence_to_index", "tokens")}
     with h5py.File(path, "r") as file:
         return {key: file[key][()] for key in file if key != "sentence_to_index"}
+
+
+def read_tokens(path) -> dict[str, list[str]]:
+    """The recorded tokens of each vector key: HDF5 dataset attributes, or the .npz tokens entry."""
+    if str(path).endswith(".npz"):
+        with np.load(path) as file:  # no allow_pickle: the entry is a plain string array
+            return json.loads(file["tokens"][0])
+    with h5py.File(path, "r") as file:
+        return {key: json.loads(file[key].attrs["tokens"]) for key in file
+                if key != "sentence_to_index"}
 
 
 def count_embed_calls(monkeypatch, interrupt_at: int | None = None) -> list[list[list[str]]]:
@@ -285,6 +295,103 @@ def test_chars_tokenizer_embeds_each_character(tmp_path):
     (tmp_path / "in.txt").write_text("苹果手机\n", encoding="utf-8")
     embed(tmp_path / "in.txt", tmp_path / "out.hdf5", "--tokenizer", "chars")
     assert read_vectors(tmp_path / "out.hdf5")["0"].shape == (3, 4, 32)
+
+
+@pytest.mark.parametrize("name", ["out.hdf5", "out.npz"])
+def test_output_records_the_tokens_of_each_line_one_per_vector(tmp_path, model, name):
+    (tmp_path / "in.txt").write_text("ab cd\n\n苹果 x\n", encoding="utf-8")
+    embed(tmp_path / "in.txt", tmp_path / name, "--tokenizer", "chars")
+    tokens, vectors = read_tokens(tmp_path / name), read_vectors(tmp_path / name)
+    assert tokens == {"0": ["a", "b", "c", "d"], "1": [], "2": ["苹", "果", "x"]}
+    assert all(len(tokens[key]) == vectors[key].shape[1] for key in vectors)
+    np.testing.assert_allclose(vectors["0"], model.embed_sentence(tokens["0"]), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["out.hdf5", "out.npz"])
+def test_moses_tokens_are_recorded_where_they_differ_from_whitespace(tmp_path, name):
+    (tmp_path / "in.txt").write_text("Don't stop.\n", encoding="utf-8")
+    embed(tmp_path / "in.txt", tmp_path / name, "--tokenizer", "moses", "--top")
+    tokens, vectors = read_tokens(tmp_path / name), read_vectors(tmp_path / name)
+    assert tokens == {"0": ["Don", "'t", "stop", "."]}
+    assert vectors["0"].shape == (4, 32)
+
+
+def test_whitespace_tokens_are_recorded_for_every_line(input_file, tmp_path):
+    embed(input_file, tmp_path / "out.hdf5")
+    assert read_tokens(tmp_path / "out.hdf5") == {str(i): line.split() for i, line in enumerate(LINES)}
+    with h5py.File(tmp_path / "out.hdf5", "r") as file:  # the keys stay those of dump_bilm_embeddings
+        assert sorted(file) == ["0", "1", "2", "3", "4", "sentence_to_index"]
+
+
+def test_npz_tokens_entry_reads_without_pickle(input_file, tmp_path):
+    embed(input_file, tmp_path / "out.npz", "--forget-sentences")
+    with np.load(tmp_path / "out.npz", allow_pickle=False) as file:
+        assert sorted(file.files) == ["0", "1", "2", "3", "4", "tokens"]
+        assert file["tokens"].dtype.kind == "U"
+        assert json.loads(file["tokens"][0])["1"] == LINES[1].split()
+
+
+def test_truncated_line_records_only_the_tokens_it_keeps(tmp_path):
+    (tmp_path / "in.txt").write_text("a b c d e f g\n", encoding="utf-8")
+    embed(tmp_path / "in.txt", tmp_path / "out.npz", "--max-sentence-length", 3,
+          "--long-sentences", "truncate")
+    assert read_vectors(tmp_path / "out.npz")["0"].shape == (3, 3, 32)
+    assert read_tokens(tmp_path / "out.npz") == {"0": ["a", "b", "c"]}
+
+
+def test_split_long_line_records_every_token(tmp_path):
+    (tmp_path / "in.txt").write_text("a b c d e f g\n", encoding="utf-8")
+    embed(tmp_path / "in.txt", tmp_path / "out.hdf5", "--max-sentence-length", 3)
+    assert read_tokens(tmp_path / "out.hdf5") == {"0": list("abcdefg")}
+
+
+@pytest.mark.parametrize("name", ["out.hdf5", "out.npz"])
+def test_sentence_keys_record_the_tokens_under_the_sentence(tmp_path, name):
+    (tmp_path / "in.txt").write_text("ab c\n\nab c\nd\n", encoding="utf-8")
+    embed(tmp_path / "in.txt", tmp_path / name, "--use-sentence-keys", "--tokenizer", "chars")
+    assert read_tokens(tmp_path / name) == {"ab c": ["a", "b", "c"], "d": ["d"]}
+    assert read_vectors(tmp_path / name)["ab c"].shape == (3, 3, 32)
+
+
+def test_npz_sentence_keys_refuse_a_sentence_named_tokens(tmp_path):
+    (tmp_path / "in.txt").write_text("a b\ntokens\n", encoding="utf-8")
+    result = run("embed", "--quiet", tmp_path / "in.txt", tmp_path / "out.npz", "--use-sentence-keys")
+    assert result.exit_code == 2
+    assert "line 2" in result.output and "--format hdf5" in result.output
+    assert not (tmp_path / "out.npz").exists() and (tmp_path / "out.npz.partial").is_dir()
+    embed(tmp_path / "in.txt", tmp_path / "out.npz", "--use-sentence-keys", "--format", "hdf5")
+    with h5py.File(tmp_path / "out.npz", "r") as file:
+        assert json.loads(file["tokens"].attrs["tokens"]) == ["tokens"]
+
+
+@pytest.mark.parametrize("name", ["out.hdf5", "out.npz"])
+def test_resumed_run_records_the_tokens_of_resumed_blocks(tmp_path, monkeypatch, name):
+    lines = ["ab cd", "e", "fg h", "", "ijk"]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    count_embed_calls(monkeypatch, interrupt_at=2)
+    result = run("embed", "--quiet", tmp_path / "in.txt", tmp_path / name, "--block-size", 2,
+                 "--tokenizer", "chars")
+    assert result.exit_code == 130
+    assert [p.name for p in (tmp_path / f"{name}.partial").glob("block-*")] == ["block-0-2.npz"]
+    calls = count_embed_calls(monkeypatch)
+    embed(tmp_path / "in.txt", tmp_path / name, "--block-size", 2, "--tokenizer", "chars")
+    assert calls == [[list("fgh"), []], [list("ijk")]]  # lines 0 and 1 come from the kept block
+    tokens, vectors = read_tokens(tmp_path / name), read_vectors(tmp_path / name)
+    assert tokens == {str(i): [c for c in line if c != " "] for i, line in enumerate(lines)}
+    assert all(len(tokens[key]) == vectors[key].shape[1] for key in vectors)
+
+
+def test_kept_block_without_tokens_is_embedded_again(input_file, tmp_path, monkeypatch):
+    count_embed_calls(monkeypatch, interrupt_at=2)
+    run("embed", "--quiet", input_file, tmp_path / "out.hdf5", "--block-size", 2)
+    block = tmp_path / "out.hdf5.partial" / "block-0-2.npz"
+    with np.load(block) as kept:  # a block as an older version wrote it
+        entries = {key: kept[key] for key in kept.files if key != "_tokens"}
+    np.savez(block, **entries)
+    calls = count_embed_calls(monkeypatch)
+    embed(input_file, tmp_path / "out.hdf5", "--block-size", 2)
+    assert calls[0] == [line.split() for line in LINES[0:2]] and len(calls) == 3
+    assert read_tokens(tmp_path / "out.hdf5")["1"] == LINES[1].split()
 
 
 def test_cuda_device_other_than_cpu_is_rejected(input_file, tmp_path):

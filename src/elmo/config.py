@@ -43,10 +43,6 @@ class CharCNNConfig:
     activation: str = "relu"
 
     @property
-    def n_filters(self) -> int:
-        return sum(count for _, count in self.filters)
-
-    @property
     def max_width(self) -> int:
         return max(width for width, _ in self.filters)
 

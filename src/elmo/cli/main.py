@@ -94,7 +94,9 @@ def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: s
     OUTPUT holds one float32 entry per line, named by its 0-based line index: all layers
     (L+1, n_tokens, dim) with --all, the top layer or the layers' mean (n_tokens, dim) with --top
     or --average; plus "sentence_to_index", a JSON string mapping each sentence to its index. This
-    is the layout of `allennlp elmo`, whose options are accepted.
+    is the layout of `allennlp elmo`, whose options are accepted. Each line's tokens are recorded
+    too: the "tokens" attribute (a JSON list) of its HDF5 dataset, or the "tokens" entry of the
+    .npz file (JSON: key -> token list).
 
     INPUT is read line by line, never whole. Each line, stripped, is one sentence, split into
     tokens by --tokenizer. An empty line gets an entry with zero tokens, so indices stay aligned

@@ -48,9 +48,9 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
     """Embed every line of ``input_path`` and write the vectors to ``output_path``.
 
     Each line, stripped of surrounding whitespace, is one sentence, tokenized by ``tokenizer``
-    (``"whitespace"``, ``"chars"`` or ``"jieba"``). An empty line gets an entry with zero tokens,
-    shape (L + 1, 0, dim) for ``layers="all"``, so keys stay aligned with line numbers. A line
-    longer than ``model.max_sentence_length`` follows ``model.long_sentences``: split into pieces
+    (``"whitespace"``, ``"chars"``, ``"jieba"`` or ``"moses"``). An empty line gets an entry with
+    zero tokens, shape (L + 1, 0, dim) for ``layers="all"``, so keys stay aligned with line numbers.
+    A line longer than ``model.max_sentence_length`` follows ``model.long_sentences``: split into pieces
     embedded independently (the default), truncated, or an error naming the line. The tokens of
     each line, one per vector, are written beside its vectors (see :mod:`elmo.embed.writers`).
 

@@ -188,19 +188,14 @@ def _load_native(folder: Path) -> ModelFolder:
 
 
 def _read_config(folder: Path) -> dict[str, Any]:
-    """config.json with its softmax as a :class:`SoftmaxConfig` (format 2 folders are read too)."""
+    """config.json with its softmax as a :class:`SoftmaxConfig`."""
     path = folder / CONFIG_FILE
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{path} cannot be read as JSON ({error})") from None
     found = config.get("format") if isinstance(config, dict) else None
-    if found == "elmo-native-2":  # softmax "kind", tokenizer inside metadata
-        softmax = dict(config.get("softmax", {}))
-        softmax["type"] = softmax.pop("kind", None)
-        config = {**config, "softmax": softmax,
-                  "tokenizer": config.get("metadata", {}).get("tokenizer", "whitespace")}
-    elif found != FORMAT:
+    if found != FORMAT:
         raise ModelFileError(f"{path}: not a model folder of this package (format {found!r}, "
                              f"expected {FORMAT!r})")
     if "softmax" not in config:

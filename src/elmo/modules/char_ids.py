@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 BOS_CHAR, EOS_CHAR, BOW_CHAR, EOW_CHAR, PAD_CHAR = 256, 257, 258, 259, 260  # before the shift
-N_CHARACTERS = 262  # 256 bytes + 5 specials + the absent-token id 0
 MAX_CHARACTERS = 50  # the original's characters per token
 
 
