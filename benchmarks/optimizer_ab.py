@@ -15,23 +15,22 @@ import torch
 
 from elmo import corpora
 from elmo.recipes.build import read_recipe
-from elmo.train.config import parse_train_config
 from elmo.train.trainer import train
 
 
 def main(optimizer: str, name: str = "en-small", steps: int = 300) -> None:
     torch.set_num_threads(1)
     recipe = read_recipe(name)
-    sources = recipe.pop("corpora")
     work = corpora.cache_root() / "builds" / name
-    recipe["data"].update(train=[str(corpora.corpus_path(c, "train")) for c in sources["train"]],
-                          vocab=str(work / "vocab.txt"), heldout=[str(work / "heldout-curve.txt")])
-    recipe["optimizer"] = ({"name": "adam", "lr": 2e-3, "clip_norm": 10.0} if optimizer == "adam"
-                           else {"name": "adagrad", "lr": 0.2, "clip_norm": 10.0})
+    recipe.training["optimizer"] = ({"name": "adam", "lr": 2e-3, "clip_norm": 10.0}
+                                    if optimizer == "adam" else
+                                    {"name": "adagrad", "lr": 0.2, "clip_norm": 10.0})
     output = f"/tmp/optimizer-ab-{optimizer}"
-    recipe["training"].update(output_dir=output, max_steps=steps, max_minutes=None,
-                              checkpoint_every=steps, log_every=50)
-    train(parse_train_config(recipe, "optimizer A/B"), progress=False)
+    config = recipe.train_config([str(corpora.corpus_path(c, "train")) for c in recipe.corpora.train],
+                                 str(work / "vocab.txt"), [str(work / "heldout-curve.txt")], output,
+                                 {"max_steps": steps, "max_minutes": None,
+                                  "checkpoint_every": steps, "log_every": 50})
+    train(config, progress=False)
     heldout = [row["heldout_ppl"] for row in csv.DictReader(open(f"{output}/log.csv")) if row["heldout_ppl"]]
     print(f"{optimizer}: held-out perplexity after {steps} steps: {float(heldout[-1]):.0f}")
 

@@ -81,12 +81,12 @@ def main() -> None:
     word_models = dict(item.split("=", 1) for item in args.word_model)
     for name in args.models:
         folder = BUNDLED_DIR / name
-        recipe = read_recipe(name)["corpora"]
-        train = [corpora.corpus_path(c, "train") for c in recipe["train"]]
-        heldout = corpora.corpus_path(recipe["heldout"], "dev")
+        recipe = read_recipe(name).corpora
+        train = [corpora.corpus_path(c, "train") for c in recipe.train]
+        heldout = corpora.corpus_path(recipe.heldout, "dev")
         vocabulary = Vocabulary.load(folder / "vocab.txt")
         metadata = json.loads((folder / "config.json").read_text())["metadata"]
-        print(f"\n{name}: dev split of {recipe['heldout']}, vocabulary {len(vocabulary):,}, "
+        print(f"\n{name}: dev split of {recipe.heldout}, vocabulary {len(vocabulary):,}, "
               f"biLM trained on {metadata['tokens_seen']:,} tokens")
         print(f"{'model':<34} {'forward':>9} {'backward':>9} {'average':>9}")
         rows = [("biLM, char CNN (shipped)", bilm_row(folder, heldout))]

@@ -21,7 +21,6 @@ from pathlib import Path
 from elmo import corpora
 from elmo.interop.model_folder import BUNDLED_DIR
 from elmo.recipes.build import read_recipe
-from elmo.train.config import parse_train_config
 from elmo.train.trainer import train
 
 
@@ -39,7 +38,7 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float)
     args = parser.parse_args()
     recipe = read_recipe(args.name)
-    sources = recipe.pop("corpora")
+    sources = recipe.corpora
     work = corpora.cache_root() / "builds" / args.name
     shards = sorted(str(path) for path in (work / "mixed").glob("train-*.txt"))
     if not shards:
@@ -48,17 +47,16 @@ def main() -> None:
     against = args.against or next(p for p in (work / "run" / "log.csv", shipped / "training_log.csv")
                                    if p.is_file())
     steps = args.steps or json.loads((shipped / "config.json").read_text())["metadata"]["steps"]
-    recipe["model"].pop("char_cnn")
-    recipe["model"]["token_encoder"] = "word"
-    recipe["data"].update(train=shards, vocab=str(work / "vocab.txt"),
-                          heldout=[str(work / "heldout-curve.txt")], tokenizer=sources["tokenizer"])
-    recipe["training"].update(output_dir=str(work / "word-input"), max_steps=steps,
-                              max_minutes=args.max_minutes)
-    trained = train(parse_train_config(recipe, f"{args.name} word input"), progress=False)
+    recipe.training["model"].pop("char_cnn")
+    recipe.training["model"]["token_encoder"] = "word"
+    config = recipe.train_config(shards, str(work / "vocab.txt"), [str(work / "heldout-curve.txt")],
+                                 str(work / "word-input"),
+                                 {"max_steps": steps, "max_minutes": args.max_minutes})
+    trained = train(config, progress=False)
     word, char = curve(trained.parent / "log.csv"), curve(against)
-    tokens_per_step = recipe["data"]["batch_size"] * recipe["data"]["unroll_steps"]
+    tokens_per_step = config.data.batch_size * config.data.unroll_steps
     print(f"{args.name}: held-out perplexity (average of both directions) on the first "
-          f"{sources['curve_sentences']} dev sentences of {sources['heldout']}")
+          f"{sources.curve_sentences} dev sentences of {sources.heldout}")
     print(f"{'tokens seen':>12} {'char CNN (shipped recipe)':>26} {'word input only':>16}")
     for step in sorted(set(word) & set(char)):
         print(f"{step * tokens_per_step:12,d} {char[step]:26.1f} {word[step]:16.1f}")

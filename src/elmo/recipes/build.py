@@ -6,8 +6,10 @@ with a model card. The recipe ``NAME.toml`` beside this module holds every setti
 """
 from __future__ import annotations
 
+import copy
 import random
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ from elmo.evaluate.perplexity import Perplexity, perplexity
 from elmo.files import atomic_path, write_text
 from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
-from elmo.train.config import parse_train_config
+from elmo.config import SoftmaxConfig
+from elmo.errors import ConfigError
+from elmo.train.config import TrainConfig, parse_train_config
 from elmo.train.trainer import train
 
 
@@ -32,9 +36,45 @@ def recipe_names() -> list[str]:
     return config_files.recipe_names(RECIPES)
 
 
-def read_recipe(name: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RecipeCorpora:
+    """The ``[corpora]`` table of a model recipe: the fetched corpora it trains and evaluates on."""
+
+    train: tuple[str, ...]  # corpora whose train splits are the training text
+    heldout: str  # the corpus whose dev split gives the learning curve and the card's perplexity
+    vocab_size: int  # the softmax vocabulary: the most frequent training tokens
+    tokenizer: str  # how the corpora were tokenized; recorded with the model
+    shards: int = 8  # the train splits are shuffled together into this many shards
+    curve_sentences: int = 1000  # first dev sentences scored at every checkpoint
+    unit: str = "words"  # or "chars": every character is a token
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A model recipe: its corpora, and a training config lacking only its files and output."""
+
+    name: str
+    corpora: RecipeCorpora
+    training: dict[str, Any]  # [model], [data], [softmax], [optimizer], [training] as written
+
+    def train_config(self, train: list[str], vocab: str, heldout: list[str], output_dir: str,
+                     overrides: dict[str, Any] | None = None) -> TrainConfig:
+        """The training config with the data files and output folder filled in."""
+        raw = copy.deepcopy(self.training)
+        raw.setdefault("data", {}).update(train=train, vocab=vocab, heldout=heldout,
+                                          tokenizer=self.corpora.tokenizer)
+        raw.setdefault("training", {}).update(output_dir=output_dir, **(overrides or {}))
+        return parse_train_config(raw, f"recipe {self.name}")
+
+
+def read_recipe(name: str) -> Recipe:
     """A shipped recipe by name, or a recipe file (``.toml``) of the same layout."""
-    return config_files.read_toml(config_files.find_config(name, RECIPES))
+    path = config_files.find_config(name, RECIPES)
+    raw = config_files.read_toml(path)
+    if "corpora" not in raw:
+        raise ConfigError(f"{path}: missing section [corpora]")
+    sources = config_files.parse_section(RecipeCorpora, raw.pop("corpora"), f"{path}: [corpora]")
+    return Recipe(path.stem, sources, raw)
 
 
 def build_from_recipe(name: str, output: str | Path, cache: str | Path | None = None,
@@ -42,42 +82,39 @@ def build_from_recipe(name: str, output: str | Path, cache: str | Path | None = 
     """Run the recipe; the work (vocabulary, checkpoints) goes to ``<cache>/builds/<name>`` so an
     interrupted build resumes, and the finished model folder is copied to ``output``."""
     recipe = read_recipe(name)
-    name = Path(name).stem if name.endswith(".toml") else name
-    sources = recipe.pop("corpora")
-    for corpus in [*sources["train"], sources["heldout"]]:
+    name, sources = recipe.name, recipe.corpora
+    for corpus in [*sources.train, sources.heldout]:
         corpora.fetch(corpus, cache, progress=progress)
     work = corpora.cache_root(cache) / "builds" / name
     work.mkdir(parents=True, exist_ok=True)
-    train_files = [str(corpora.corpus_path(c, "train", cache)) for c in sources["train"]]
-    heldout = str(corpora.corpus_path(sources["heldout"], "dev", cache))
-    if sources.get("unit", "words") == "chars":  # a character-level model: one token per character
+    train_files = [str(corpora.corpus_path(c, "train", cache)) for c in sources.train]
+    heldout = str(corpora.corpus_path(sources.heldout, "dev", cache))
+    if sources.unit == "chars":  # a character-level model: one token per character
         train_files = [str(split_characters(Path(f), work / "chars" / f"{c}.txt"))
-                       for c, f in zip(sources["train"], train_files)]
-        heldout = str(split_characters(Path(heldout), work / "chars" / f"{sources['heldout']}-dev.txt"))
+                       for c, f in zip(sources.train, train_files)]
+        heldout = str(split_characters(Path(heldout), work / "chars" / f"{sources.heldout}-dev.txt"))
     vocab_path = work / "vocab.txt"
     if not vocab_path.is_file():
         counts = count_tokens(train_files, progress=progress)
-        build_vocabulary(counts, max_size=sources["vocab_size"]).save(vocab_path)
+        build_vocabulary(counts, max_size=sources.vocab_size).save(vocab_path)
     curve = work / "heldout-curve.txt"  # the first sentences of the dev split, scored at each
     if not curve.is_file():             # checkpoint for the learning curve in log.csv
         with open(heldout, encoding="utf-8") as lines:
-            write_text(curve, "".join(line for _, line in zip(range(sources["curve_sentences"]), lines)))
-    recipe["data"].update(train=mixed_shards(train_files, work / "mixed", sources["shards"]),
-                          vocab=str(vocab_path), tokenizer=sources["tokenizer"], heldout=[str(curve)])
-    recipe["training"].update(output_dir=str(work / "run"), **(overrides or {}))
-    config = parse_train_config(recipe, f"recipe {name}")
+            write_text(curve, "".join(line for _, line in zip(range(sources.curve_sentences), lines)))
+    config = recipe.train_config(mixed_shards(train_files, work / "mixed", sources.shards),
+                                 str(vocab_path), [str(curve)], str(work / "run"), overrides)
     folder = ModelFolder.load(train(config, progress=progress))
     model = BiLMWithSoftmax(folder.bilm, folder.softmax)
     model.to("cuda" if torch.cuda.is_available() else "cpu")
     result = perplexity(model, Vocabulary(folder.vocabulary), expand_shards(heldout), progress=progress)
-    folder.metadata["heldout"] = {"corpus": sources["heldout"], "split": "dev",
+    folder.metadata["heldout"] = {"corpus": sources.heldout, "split": "dev",
                                   "forward_ppl": round(result.forward, 2),
                                   "backward_ppl": round(result.backward, 2),
                                   "average_ppl": round(result.average, 2), "tokens": result.tokens}
     with atomic_path(output, folder=True) as temporary:
         folder.save(temporary, half_precision_softmax=config.training.softmax_float16)
         shutil.copy(work / "run" / "log.csv", temporary / "training_log.csv")
-        write_model_card(temporary, name, sources, recipe, folder, result, cache)
+        write_model_card(temporary, name, sources, config, folder, result, cache)
     return Path(output)
 
 
@@ -111,19 +148,19 @@ def mixed_shards(files: list[str], folder: Path, count: int, seed: int = 0) -> l
     return [str(p) for p in paths]
 
 
-def _softmax_text(softmax: dict) -> str:
-    if softmax["type"] == "sampled":
-        return f"sampled softmax ({softmax.get('n_samples', 8192)} samples)"
-    return f"{softmax['type']} softmax"
+def _softmax_text(softmax: SoftmaxConfig) -> str:
+    if softmax.type == "sampled":
+        return f"sampled softmax ({softmax.n_samples} samples)"
+    return f"{softmax.type} softmax"
 
 
-def write_model_card(folder: Path, name: str, sources: dict, recipe: dict, model: ModelFolder,
-                     result: Perplexity, cache) -> Path:
+def write_model_card(folder: Path, name: str, sources: RecipeCorpora, config: TrainConfig,
+                     model: ModelFolder, result: Perplexity, cache) -> Path:
     """MODEL_CARD.md: data, tokenizer, sizes, training, held-out perplexity, use, licences."""
     metadata = model.metadata
     infos = {info.name: info for info in corpora.list_corpora(cache)}
-    lstm, cnn = recipe["model"]["lstm"], recipe["model"]["char_cnn"]
-    rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources["train"])
+    lstm, cnn = model.bilm.config.lstm, model.bilm.config.char_cnn
+    rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources.train)
     hours = metadata["train_seconds"] / 3600
     threads = metadata.get("threads", "?")
     device = (f"CPU ({threads} thread{'s' if threads != 1 else ''} per process, "
@@ -146,20 +183,20 @@ raw text is embedded (`elmo embed`, `Embedder.embed_text`). Softmax vocabulary: 
 {len(model.vocabulary):,} most frequent training tokens; the character input sees every token.
 
 ## Model
-Character CNN (filters {cnn["filters"]}, {cnn["n_highway"]} highway layer), 2 x {lstm["n_layers"]}
-LSTM layers with {lstm["dim"]} cells projected to {lstm["projection_dim"]}, skip connections,
-clipping {lstm["cell_clip"]} / {lstm["proj_clip"]}. Each token gets {lstm["n_layers"] + 1}
-representations of width {2 * lstm["projection_dim"]}.
+Character CNN (filters {[list(f) for f in cnn.filters]}, {cnn.n_highway} highway layer), 2 x {lstm.n_layers}
+LSTM layers with {lstm.dim} cells projected to {lstm.projection_dim}, skip connections,
+clipping {lstm.cell_clip} / {lstm.proj_clip}. Each token gets {lstm.n_layers + 1}
+representations of width {2 * lstm.projection_dim}.
 
 ## Training
-{metadata["steps"]:,} steps of {recipe["data"]["batch_size"]} x {recipe["data"]["unroll_steps"]}
-tokens per direction ({metadata["tokens_seen"]:,} tokens), {_softmax_text(recipe["softmax"])},
-{recipe["optimizer"]["name"]} lr {recipe["optimizer"]["lr"]} ({recipe["optimizer"].get("schedule", "constant")}), dropout
-{recipe["training"]["dropout"]}; {hours:.2f} hours on {device}, torch {torch.__version__}.
+{metadata["steps"]:,} steps of {config.data.batch_size} x {config.data.unroll_steps}
+tokens per direction ({metadata["tokens_seen"]:,} tokens), {_softmax_text(config.softmax)},
+{config.optimizer.name} lr {config.optimizer.lr} ({config.optimizer.schedule}), dropout
+{config.training.dropout}; {hours:.2f} hours on {device}, torch {torch.__version__}.
 
 ## Held-out perplexity
 Exact (the model's full output distribution, every token and end of sentence predicted), on the dev
-split of `{sources["heldout"]}` ({result.tokens:,} predictions per direction):
+split of `{sources.heldout}` ({result.tokens:,} predictions per direction):
 
 | forward | backward | average |
 |---:|---:|---:|
