@@ -9,7 +9,9 @@ from click.testing import CliRunner
 import elmo
 from elmo.cli.main import main
 from elmo.embed.embedder import Embedder
-from conftest import TINY
+from conftest import REFERENCE, TINY
+
+REFERENCE_SENTENCES = REFERENCE / "lm_embeddings_sentences.json"
 
 LINES = ["I play chess .", "The cat sat on the mat .", "Hello", "a b c d e f g h", "chess is fun"]
 
@@ -186,7 +188,7 @@ def test_interrupted_run_keeps_finished_blocks_and_exits_130(input_file, tmp_pat
     result = run("embed", "--quiet", input_file, tmp_path / "out.hdf5", "--block-size", 2)
     assert result.exit_code == 130
     assert "run the same command again to resume" in result.output
-    assert sorted(p.name for p in (tmp_path / "out.hdf5.partial").glob("block-*")) == ["block-0-2.npz"]
+    assert sorted(p.name for p in (tmp_path / "out.hdf5.partial").glob("block-*.npz")) == ["block-0-2.npz"]
     assert not (tmp_path / "out.hdf5").exists()
 
 
@@ -372,7 +374,7 @@ def test_resumed_run_records_the_tokens_of_resumed_blocks(tmp_path, monkeypatch,
     result = run("embed", "--quiet", tmp_path / "in.txt", tmp_path / name, "--block-size", 2,
                  "--tokenizer", "chars")
     assert result.exit_code == 130
-    assert [p.name for p in (tmp_path / f"{name}.partial").glob("block-*")] == ["block-0-2.npz"]
+    assert [p.name for p in (tmp_path / f"{name}.partial").glob("block-*.npz")] == ["block-0-2.npz"]
     calls = count_embed_calls(monkeypatch)
     embed(tmp_path / "in.txt", tmp_path / name, "--block-size", 2, "--tokenizer", "chars")
     assert calls == [[list("fgh"), []], [list("ijk")]]  # lines 0 and 1 come from the kept block
@@ -447,3 +449,64 @@ def test_demo_prints_a_similarity_per_layer_for_each_pair():
     rows = [line.split() for line in result.output.splitlines() if line.startswith(("play", "bank"))]
     assert len(rows) == 4
     assert all(float(row[2]) == 1.0 and len(row) == 5 for row in rows)  # layer 0 is context-free
+
+
+def test_a_second_run_on_the_same_output_is_refused_naming_the_run_that_holds_it(input_file, tmp_path):
+    from elmo.embed.pipeline import lock_path
+    from elmo.files import exclusive_lock
+    output = tmp_path / "out.hdf5"
+    with exclusive_lock(lock_path(output), "elmo embed"):
+        result = run("embed", "--quiet", input_file, output)
+    assert result.exit_code == 2 and "is in use by elmo embed (process" in result.output
+    assert not output.exists() and not (tmp_path / "out.hdf5.partial").exists()
+    embed(input_file, output)  # free again once the holder is gone
+    assert not lock_path(output).exists()
+
+
+def test_a_resumed_run_writes_exactly_what_a_clean_run_writes(tmp_path, monkeypatch):
+    text = [" ".join(s) for group in json.loads(REFERENCE_SENTENCES.read_text()) for s in group]
+    source = tmp_path / "input.txt"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    embed("--model", "en-small", source, tmp_path / "clean.hdf5", "--block-size", 10)
+    count_embed_calls(monkeypatch, interrupt_at=3)
+    interrupted = run("embed", "--quiet", "--model", "en-small", source, tmp_path / "resumed.hdf5",
+                      "--block-size", 10)
+    assert interrupted.exit_code == 130
+    monkeypatch.undo()
+    embed("--model", "en-small", source, tmp_path / "resumed.hdf5", "--block-size", 10)
+    expected, resumed = read_vectors(tmp_path / "clean.hdf5"), read_vectors(tmp_path / "resumed.hdf5")
+    assert expected.keys() == resumed.keys() and len(expected) == 30
+    for key in expected:
+        np.testing.assert_array_equal(resumed[key], expected[key])
+
+
+def test_a_damaged_kept_block_is_embedded_again_not_trusted(input_file, tmp_path, monkeypatch):
+    count_embed_calls(monkeypatch, interrupt_at=2)
+    assert run("embed", "--quiet", input_file, tmp_path / "out.hdf5", "--block-size", 2).exit_code == 130
+    monkeypatch.undo()
+    block = tmp_path / "out.hdf5.partial" / "block-0-2.npz"
+    data = bytearray(block.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the vectors
+    block.write_bytes(bytes(data))
+    result = run("embed", "--quiet", input_file, tmp_path / "out.hdf5", "--block-size", 2)
+    assert result.exit_code == 0 and "block-0-2.npz was damaged" in result.output
+    embed(input_file, tmp_path / "clean.hdf5", "--block-size", 2)
+    expected = read_vectors(tmp_path / "clean.hdf5")
+    for key, vectors in read_vectors(tmp_path / "out.hdf5").items():
+        np.testing.assert_array_equal(vectors, expected[key])
+
+
+def test_a_file_of_nul_bytes_is_refused_as_not_text(tmp_path):
+    source = tmp_path / "binary.txt"
+    source.write_bytes(bytes(4096))
+    result = run("embed", "--quiet", source, tmp_path / "out.hdf5")
+    assert result.exit_code == 2 and "line 1 holds NUL bytes" in result.output
+
+
+def test_a_slash_in_a_sentence_key_is_refused_not_nested(tmp_path):
+    source = tmp_path / "input.txt"
+    source.write_text("either / or\n", encoding="utf-8")
+    result = run("embed", "--quiet", source, tmp_path / "out.hdf5", "--use-sentence-keys")
+    assert result.exit_code == 2 and "holds '/'" in result.output
+    embed(source, tmp_path / "out.npz", "--use-sentence-keys")
+    assert list(read_vectors(tmp_path / "out.npz")) == ["either / or"]

@@ -15,3 +15,7 @@ class ModelFileError(ElmoError):
 
 class InputError(ElmoError):
     """User input (text, token lists, arguments) cannot be processed as given."""
+
+
+class BusyError(ElmoError):
+    """Another run holds the output (or the work folder) this run would write."""

@@ -6,9 +6,12 @@ a temporary name beside its destination and renamed into place only when complet
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +19,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from elmo.errors import BusyError
 
 
 @contextmanager
@@ -39,6 +44,52 @@ def atomic_path(path: str | Path, folder: bool = False) -> Iterator[Path]:
         os.replace(temporary, path)
     finally:
         _remove(temporary)
+
+
+@contextmanager
+def exclusive_lock(path: str | Path, purpose: str) -> Iterator[None]:
+    """Hold the lock file ``path`` while the block runs; another process asking for it fails at once.
+
+    The lock is the operating system's (``flock``), so it is released when the holder exits,
+    however it exits (even killed); the file names the holder (process, host, start, purpose)
+    so that the refusal can say who it is.
+
+    Raises:
+        BusyError: another process holds the lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise BusyError(f"{path.with_suffix('')} is in use by {holder}; wait for it to finish, "
+                            "or choose another output") from None
+        if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+            break  # locked the file that is still at ``path``, not one removed meanwhile
+        handle.close()
+    try:
+        handle.truncate(0)
+        handle.write(f"{purpose} (process {os.getpid()} on {socket.gethostname()}, started "
+                     f"{time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+        handle.flush()
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_text(path: str | Path, text: str) -> Path:

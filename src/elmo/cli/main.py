@@ -184,17 +184,22 @@ def _model_id(model_name: str | None, weight_file: Path | None) -> str:
     return name if name in bundled_models() else str(Path(name).resolve())
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 line``, ``2,000 lines``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _summary_line(summary: EmbedSummary, max_sentence_length: int, long_sentences: str) -> str:
-    details = [f"{summary.tokens:,} tokens"]
+    details = [_count(summary.tokens, "token")]
     if summary.empty_lines:
         details.append(f"{summary.empty_lines:,} empty")
     if summary.long_lines:
         handled = "split" if long_sentences == "split" else "truncated"
-        details.append(f"{summary.long_lines:,} over {max_sentence_length:,} tokens {handled}")
+        details.append(f"{summary.long_lines:,} over {_count(max_sentence_length, 'token')} {handled}")
     if summary.resumed_lines:
-        details.append(f"{summary.resumed_lines:,} lines from an earlier run")
-    return (f"embedded {summary.lines:,} lines ({', '.join(details)}) in {summary.seconds:.1f}s"
-            f" -> {summary.output_path} ({summary.output_format})")
+        details.append(f"{_count(summary.resumed_lines, 'line')} from an earlier run")
+    return (f"embedded {_count(summary.lines, 'line')} ({', '.join(details)}) in "
+            f"{summary.seconds:.1f}s -> {summary.output_path} ({summary.output_format})")
 
 
 @main.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from elmo.embed.embedder import Embedder
 from elmo.embed.writers import (LAYER_MODES, BlockStore, block_ranges, merge_blocks,
                                 output_format_for, partial_folder, select_layers)
 from elmo.errors import InputError
+from elmo.files import exclusive_lock
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
         progress: show a progress bar on stderr.
         encoding: the input's text encoding; it must be ASCII-compatible (UTF-8, Latin-1, GB18030...).
         model_id: names the model in the resume settings; defaults to ``model.name``.
+    While it runs, ``<output>.lock`` keeps any other run from writing the same output.
+
     Raises:
+        BusyError: another run is writing the same output.
         InputError: a missing input, an existing output, undecodable text (naming the line), a line
             too long under the ``"error"`` policy, or an earlier run's blocks with other settings.
     """
@@ -88,17 +93,20 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
         "model": model_id or model.name, "max_sentence_length": model.max_sentence_length,
         "long_sentences": model.long_sentences, "layers": layers, "block_size": block_size,
     }
-    store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
-
-    try:
-        resumed, totals, ranges = _embed_blocks(model, input_path, store, tokenize, layers, block_size,
-                                                encoding, progress)
-    except BaseException:
-        if store.is_empty():
-            store.remove()  # leave no folder behind when nothing was finished
-        raise
-    merge_blocks(store, ranges, output_path, output_format, use_sentence_keys=use_sentence_keys,
-                 forget_sentences=forget_sentences)
+    with exclusive_lock(lock_path(output_path), "elmo embed"):
+        store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
+        for name in store.damaged:
+            tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded again",
+                       file=sys.stderr)
+        try:
+            resumed, totals, ranges = _embed_blocks(model, input_path, store, tokenize, layers,
+                                                    block_size, encoding, progress)
+        except BaseException:
+            if store.is_empty():
+                store.remove()  # leave no folder behind when nothing was finished
+            raise
+        merge_blocks(store, ranges, output_path, output_format, use_sentence_keys=use_sentence_keys,
+                     forget_sentences=forget_sentences)
     tokens, empty, long = (int(count) for count in totals)
     return EmbedSummary(ranges[-1][1] if ranges else 0, tokens, empty, long, resumed,
                         time.perf_counter() - started, output_path, output_format)
@@ -126,6 +134,8 @@ def _embed_blocks(model: Embedder, input_path: Path, store: BlockStore,
                      for index, raw in enumerate(raw_lines, start)]
             sentences = [tokenize(text) for text in texts]
             stats = _block_stats(sentences, start, model, input_path)
+            if model.token_cache is not None:  # a block's vectors depend on the block alone, so a
+                model.token_cache.clear()      # resumed run writes what a clean run writes, bit for bit
             arrays = [select_layers(v, layers) for v in model.embed(sentences)]
             # the tokens whose vectors are kept: all of them, or the first ones of a truncated line
             tokens = [sentence[: array.shape[-2]] for sentence, array in zip(sentences, arrays)]
@@ -136,6 +146,11 @@ def _embed_blocks(model: Embedder, input_path: Path, store: BlockStore,
             rate = new_tokens / max(time.perf_counter() - embed_started, 1e-9)
             bar.set_postfix_str(f"{rate:,.0f} tokens/s")
     return resumed, totals, ranges
+
+
+def lock_path(output_path: Path) -> Path:
+    """The lock file that one run at a time holds while it writes ``output_path``."""
+    return output_path.with_name(output_path.name + ".lock")
 
 
 def count_lines(path: str | Path) -> int:
@@ -178,6 +193,9 @@ def _checked_encoding(encoding: str) -> str:
 
 
 def _decoded(raw: bytes, index: int, path: Path, encoding: str) -> str:
+    if b"\0" in raw:
+        raise InputError(f"{path}: line {index + 1} holds NUL bytes: is this a text file? (give "
+                         "one sentence per line)")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:

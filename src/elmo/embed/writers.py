@@ -38,7 +38,7 @@ import h5py
 import numpy as np
 
 from elmo.errors import InputError
-from elmo.files import atomic_path, settings_differences, write_text
+from elmo.files import atomic_path, file_sha256, settings_differences, write_text
 
 LAYER_MODES = ("all", "top", "average")
 FORMATS = ("hdf5", "npz")
@@ -160,12 +160,15 @@ class BlockStore:
     selected vectors of its lines under ``str(line_index)``, plus ``_sentences`` (the line texts),
     ``_tokens`` (the token list of each line, one per vector; both UTF-8 JSON bytes) and ``_stats``
     (tokens, empty lines, long lines). A block is written under a temporary name and renamed when
-    complete, so a killed process never leaves a block that looks finished. A block without
-    ``_tokens`` (kept by an older version) counts as not finished and is embedded again.
+    complete, then its SHA-256 goes into ``block-<start>-<stop>.sha256``: a block counts as
+    finished only when the two agree, so neither a killed process nor damage on disk leaves a
+    block that looks finished. ``damaged`` lists the blocks found damaged when the store opened
+    (they are embedded again).
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.damaged: list[str] = []
 
     @classmethod
     def open(cls, folder: str | Path, settings: dict, restart: bool = False) -> BlockStore:
@@ -185,6 +188,12 @@ class BlockStore:
             write_text(run_file, json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
         for leftover in store.folder.glob("*.partial-*"):
             leftover.unlink()
+        for block in sorted(store.folder.glob("block-*.npz")):
+            checksum = block.with_suffix(".sha256")
+            if not checksum.is_file() or checksum.read_text().strip() != file_sha256(block):
+                store.damaged.append(block.name)
+                block.unlink()
+                checksum.unlink(missing_ok=True)
         return store
 
     def is_empty(self) -> bool:
@@ -195,15 +204,8 @@ class BlockStore:
         return self.folder / f"block-{start}-{stop}.npz"
 
     def has(self, start: int, stop: int) -> bool:
-        """Whether the block of lines [start, stop) is finished (with its tokens)."""
-        path = self.block_path(start, stop)
-        if not path.is_file():
-            return False
-        try:
-            with zipfile.ZipFile(path) as block:
-                return "_tokens.npy" in block.namelist()
-        except zipfile.BadZipFile:
-            return False
+        """Whether the block of lines [start, stop) is finished (its checksum written)."""
+        return self.block_path(start, stop).with_suffix(".sha256").is_file()
 
     def write(self, start: int, stop: int, sentences: Sequence[str],
               tokens: Sequence[Sequence[str]], arrays: Sequence[np.ndarray],
@@ -218,6 +220,8 @@ class BlockStore:
             writer.write("_sentences", _json_bytes(list(sentences)))
             writer.write("_tokens", _json_bytes([list(line) for line in tokens]))
             writer.write("_stats", np.asarray(stats, np.int64))
+        block = self.block_path(start, stop)
+        write_text(block.with_suffix(".sha256"), file_sha256(block) + "\n")
 
     def stats(self, start: int, stop: int) -> np.ndarray:
         """(tokens, empty lines, long lines) of a finished block."""
@@ -270,6 +274,11 @@ def _json_bytes(value) -> np.ndarray:
 
 def _write_sentence_key(writer: NpzWriter | Hdf5Writer, sentence: str, vectors: np.ndarray,
                         tokens: list[str], index: int, folder: Path) -> None:
+    if isinstance(writer, Hdf5Writer) and "/" in sentence:
+        raise InputError(
+            f"line {index + 1}: the sentence {sentence[:60]!r} holds '/', which HDF5 reads as a "
+            f"group path; run again with the same OUTPUT and --format npz, or without sentence "
+            f"keys: the embedded blocks kept in {folder} are reused")
     if isinstance(writer, NpzWriter) and sentence == TOKENS:
         raise InputError(
             f"line {index + 1}: the sentence {sentence!r} is the name of the .npz entry that records "

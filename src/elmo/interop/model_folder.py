@@ -19,7 +19,6 @@ writes an identical folder.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from torch import nn
 from elmo.config import SoftmaxConfig, read_options
 from elmo.config_files import parse_section
 from elmo.errors import ConfigError, ModelFileError
-from elmo.files import atomic_path, write_text
+from elmo.files import atomic_path, file_sha256, write_text
 from elmo.interop.bilm_tf import load_weights, save_weights
 from elmo.modules.bilm import BiLM
 from elmo.modules.softmax import build_softmax
@@ -206,14 +205,6 @@ def _read_config(folder: Path) -> dict[str, Any]:
         raise ModelFileError(str(error)) from None
     return {"softmax": softmax, "tokenizer": config.get("tokenizer", "whitespace"),
             "metadata": config.get("metadata", {}), "sha256": config.get("sha256", {})}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _json(value: dict[str, Any]) -> str:
