@@ -267,3 +267,48 @@ def test_training_reads_tokens_with_the_models_own_characters_per_token(tmp_path
     loaded = elmo.load(tmp_path / "run" / "model")
     assert loaded.config.max_characters == 12
     np.testing.assert_allclose(loaded.embed([["a" * 30]])[0], loaded.embed([["a" * 10]])[0], atol=1e-6)
+
+
+def test_training_is_reproducible_with_several_threads(tmp_path):
+    """Sizes large enough for PyTorch to split the gradient sums over threads."""
+    import random
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(300)]
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("".join(" ".join(rng.choices(words, k=rng.randint(5, 25))) + "\n"
+                              for _ in range(400)))
+    (tmp_path / "vocab.txt").write_text("<S>\n</S>\n<UNK>\n" + "".join(w + "\n" for w in words))
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[model.char_cnn]
+embedding = {{dim = 8}}
+filters = [[1, 16], [2, 16], [3, 32]]
+n_highway = 1
+[model.lstm]
+dim = 128
+projection_dim = 64
+n_layers = 2
+use_skip_connections = true
+[data]
+train = ["{corpus}"]
+vocab = "{tmp_path / 'vocab.txt'}"
+batch_size = 16
+unroll_steps = 20
+[softmax]
+n_samples = 64
+[training]
+output_dir = "run"
+max_steps = 3
+""")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        runs = []
+        for name in ("first", "second"):
+            trained = train(read_train_config(config, {"training.output_dir": str(tmp_path / name)}),
+                            progress=False)
+            runs.append(_parameters(trained))
+    finally:
+        torch.set_num_threads(threads)
+    for name in runs[0]:
+        assert torch.equal(runs[0][name], runs[1][name]), name

@@ -163,7 +163,9 @@ class BiLM(nn.Module):
         else:
             vectors = encode(distinct)
         tokens = vectors.new_zeros(*mask.shape, vectors.shape[-1])
-        tokens[mask] = vectors[positions]
+        # index_select, not indexing: its backward sums a repeated token's gradients in a fixed
+        # order, so training is reproducible with several threads
+        tokens[mask] = vectors.index_select(0, positions)
         return tokens
 
     def _add_sentence_markers(self, char_ids: torch.Tensor, word_ids: torch.Tensor | None,

@@ -76,9 +76,12 @@ class SampledSoftmax(FullSoftmax):
         if not self.training:
             return super().training_loss(hidden, targets)
         sampled = self.sample().to(targets.device)  # (S,)
-        true_logits = ((hidden * self.weight[targets]).sum(-1) + self.bias[targets]
+        # index_select, not indexing: its backward sums repeated targets in a fixed order
+        true_logits = ((hidden * self.weight.index_select(0, targets)).sum(-1)
+                       + self.bias.index_select(0, targets)
                        - self.expected_log_count(targets.cpu()).to(hidden.device))  # (N,)
-        sampled_logits = (F.linear(hidden, self.weight[sampled], self.bias[sampled])
+        sampled_logits = (F.linear(hidden, self.weight.index_select(0, sampled),
+                                   self.bias.index_select(0, sampled))
                           - self.expected_log_count(sampled.cpu()).to(hidden.device))  # (N, S)
         sampled_logits = sampled_logits.masked_fill(targets.unsqueeze(1) == sampled.unsqueeze(0),
                                                     float("-inf"))  # accidental hits
