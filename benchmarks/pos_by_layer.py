@@ -16,7 +16,11 @@ import time
 
 import elmo
 from elmo import corpora
-from elmo.analysis.probing import most_frequent_label_accuracy, probe_accuracy, token_layers
+from elmo.analysis.probing import (
+    most_frequent_label_accuracy,
+    probe_accuracy,
+    token_layers,
+)
 from elmo.tasks.data import read_examples
 
 

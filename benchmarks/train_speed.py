@@ -33,7 +33,12 @@ from elmo.data.vocab import build_vocabulary, count_tokens
 from elmo.evaluate.perplexity import perplexity
 from elmo.train.config import parse_train_config
 from elmo.train.distributed import Context
-from elmo.train.trainer import language_model_for, make_batcher, make_optimizer, to_tensors
+from elmo.train.trainer import (
+    language_model_for,
+    make_batcher,
+    make_optimizer,
+    to_tensors,
+)
 
 MODEL = {
     "char_cnn": {"activation": "relu", "embedding": {"dim": 16}, "n_highway": 1,

@@ -6,7 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher, evaluation_batches
+from elmo.data.batching import (
+    LMBatch,
+    SentenceBatcher,
+    WindowBatcher,
+    evaluation_batches,
+)
 from elmo.data.chars import token_to_char_ids
 from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 
 import elmo
 from elmo import Elmo, InputError, batch_to_ids
-from conftest import TINY
 
 SENTENCES = [["I", "play", "chess", "."], ["A", "play", "on", "stage"], ["Hi"]]
 

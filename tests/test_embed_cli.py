@@ -5,11 +5,11 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import REFERENCE, TINY
 
 import elmo
 from elmo.cli.main import main
 from elmo.embed.embedder import Embedder
-from conftest import REFERENCE, TINY
 
 REFERENCE_SENTENCES = REFERENCE / "lm_embeddings_sentences.json"
 
@@ -443,6 +443,7 @@ def test_help_lists_the_commands():
 
 def test_demo_prints_a_similarity_per_layer_for_each_pair():
     from click.testing import CliRunner
+
     from elmo.cli.main import main
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output

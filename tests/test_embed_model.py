@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 
 import elmo
 from elmo import InputError
-from conftest import TINY
 
 
 def test_embed_returns_all_layers_per_sentence_in_input_order():

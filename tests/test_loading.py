@@ -5,10 +5,10 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 
 import elmo
 from elmo import ConfigError, ModelFileError
-from conftest import TINY
 
 
 @pytest.fixture()
@@ -140,14 +140,14 @@ def test_saved_models_load_back_to_identical_vectors(tmp_path, name):
     model = elmo.load(name)
     folder = model.save_pretrained(tmp_path / "saved")
     again = elmo.Embedder.from_pretrained(folder)
-    assert again.tokenizer == model.tokenizer and again.model.softmax_config == model.model.softmax_config
+    assert again.tokenizer == model.tokenizer and again.model_folder.softmax_config == model.model_folder.softmax_config
     sentences = [["苹果", "公司", "发布", "了", "新", "手机", "。"], ["a", "b"]]
     for before, after in zip(model.embed(sentences), again.embed(sentences)):
         np.testing.assert_array_equal(before, after)
-    if model.model.is_native:
-        assert again.model.vocabulary == model.model.vocabulary
-        for key, value in model.model.softmax.state_dict().items():
-            torch.testing.assert_close(again.model.softmax.state_dict()[key], value, rtol=0, atol=0)
+    if model.model_folder.is_native:
+        assert again.model_folder.vocabulary == model.model_folder.vocabulary
+        for key, value in model.model_folder.softmax.state_dict().items():
+            torch.testing.assert_close(again.model_folder.softmax.state_dict()[key], value, rtol=0, atol=0)
 
 
 def test_a_damaged_file_in_a_model_folder_is_named_not_loaded(tmp_path):

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from reference_math import bilm_float64, char_cnn_float64, lstm_float64
 
 from elmo.config import BiLMConfig
 from elmo.data.chars import batch_to_ids, token_to_char_ids
@@ -8,7 +9,6 @@ from elmo.modules.bilm import BiLM, remove_sentence_markers
 from elmo.modules.char_cnn import CharacterCNN
 from elmo.modules.lstm import ProjectedLSTM
 from elmo.modules.scalar_mix import ScalarMix
-from reference_math import bilm_float64, char_cnn_float64, lstm_float64
 
 TOKENS = ["a", "of", "play", "unbelievable", "苹果", "x" * 40, "y" * 44, "z" * 47, "w" * 60,
           "é" * 30, "<S>", "</S>"]

@@ -1,10 +1,14 @@
 import numpy as np
 import pytest
+from conftest import TINY
 
 import elmo
-from elmo.analysis.probing import most_frequent_label_accuracy, probe_accuracy, token_layers
+from elmo.analysis.probing import (
+    most_frequent_label_accuracy,
+    probe_accuracy,
+    token_layers,
+)
 from elmo.errors import InputError
-from conftest import TINY
 
 
 def test_probe_reads_a_label_that_one_dimension_holds():

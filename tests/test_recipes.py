@@ -1,7 +1,7 @@
 import pytest
 
-from elmo.recipes.build import read_recipe, recipe_names
 from elmo import ConfigError
+from elmo.recipes.build import read_recipe, recipe_names
 
 
 def test_shipped_models_have_recipes():
@@ -32,8 +32,9 @@ def test_unknown_recipe_lists_the_known_ones():
 
 
 def test_a_recipe_file_can_replace_a_shipped_name(tmp_path):
-    from elmo.recipes.build import recipe_names
     from importlib import resources
+
+    from elmo.recipes.build import recipe_names
     text = resources.files("elmo.recipes").joinpath("en-small.toml").read_text()
     path = tmp_path / "en-medium.toml"
     path.write_text(text.replace("dim = 512", "dim = 2048"))
@@ -56,6 +57,7 @@ def test_mixed_shards_hold_every_sentence_once_with_corpora_interleaved(tmp_path
 
 def test_the_model_card_describes_the_trained_model(tmp_path):
     from training_configs import write_config
+
     from elmo.evaluate.perplexity import Perplexity
     from elmo.interop.model_folder import ModelFolder
     from elmo.recipes.build import RecipeCorpora, write_model_card

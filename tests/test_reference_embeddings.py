@@ -2,11 +2,10 @@
 import h5py
 import numpy as np
 import torch
+from conftest import REFERENCE, TINY
 
 import elmo
 from elmo.modules.bilm import remove_sentence_markers
-from conftest import REFERENCE
-from conftest import TINY
 
 
 def _reference_top_layer(list_index: int, sentence_index: int) -> np.ndarray:

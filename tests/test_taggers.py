@@ -6,9 +6,9 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from elmo.heads.classifiers import ENCODERS, SentenceClassifier, masked_max
-from elmo.modules.scalar_mix import LayerMix
 from elmo.heads.taggers import BiLSTMEncoder, SequenceTagger
 from elmo.heads.token_input import TokenInput
+from elmo.modules.scalar_mix import LayerMix
 
 B, T, L1, D = 2, 5, 3, 8
 
@@ -45,7 +45,7 @@ def test_top_mix_returns_the_top_layer_and_learned_mix_starts_as_the_average():
     learned = LayerMix(L1, mode="learned", dropout=0.0)
     assert torch.allclose(learned(layers, mask)[0], layers.mean(0), atol=1e-6)
     assert learned.l2_penalty().item() == 0.0
-    assert learned.layer_weights() == [[pytest.approx(1 / 3)] * 3]
+    assert learned.layer_weights == [[pytest.approx(1 / 3)] * 3]
 
 
 def test_l2_penalty_is_the_squared_norm_of_the_mix_weights():

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import TINY
+from training_configs import TRAIN_DATA, write_config
 
 import elmo
 from elmo.cli.main import main
@@ -17,8 +19,6 @@ from elmo.interop.model_folder import BUNDLED_DIR, ModelFolder
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.train.config import read_train_config
 from elmo.train.trainer import train
-from training_configs import TRAIN_DATA, write_config
-from conftest import TINY
 
 
 def _parameters(folder):

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from elmo.errors import InputError
+from elmo.files import atomic_path
 
 SUFFIXES = (".png", ".svg", ".pdf")
 UNKNOWN = "?"
@@ -75,7 +76,7 @@ def plot_occurrences(vectors: np.ndarray, senses: Sequence[str], title: str,
     axes[0, 0].legend(fontsize=8, loc="best")
     figure.colorbar(heat, ax=axes[1, :].tolist(), shrink=0.8)
     figure.suptitle(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110, bbox_inches="tight", format=path.suffix[1:] or None)
     plt.close(figure)
     return path

@@ -9,7 +9,6 @@ Layout::
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -39,11 +38,3 @@ def is_complete(folder: Path) -> bool:
     """Whether ``folder`` holds a finished conversion (its ``.done`` marker exists)."""
     return (folder / DONE_MARKER).is_file()
 
-
-def sha256_of(path: Path) -> str:
-    """The hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

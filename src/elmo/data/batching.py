@@ -33,6 +33,7 @@ from elmo.data.chars import BOS_TOKEN, EOS_TOKEN, MAX_CHARACTERS, token_to_char_
 from elmo.data.shards import ShardStream, derive_seed, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError
+from elmo.files import settings_differences
 
 
 @dataclass
@@ -170,10 +171,9 @@ class _GroupedBatcher:
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from a state saved by a batcher with the same settings."""
-        found = {key: state.get(key) for key in self._settings}
-        if found != self._settings:
-            raise InputError(f"the saved batcher state has other settings ({found}) than this "
-                             f"batcher ({self._settings})")
+        changes = settings_differences({key: state.get(key) for key in self._settings}, self._settings)
+        if changes:
+            raise InputError(f"the saved batcher state has other settings: {'; '.join(changes)}")
         for stream, stream_state in zip(self.streams, state["streams"]):
             stream.load_state_dict(stream_state)
         self._restore_rows(state["rows"])

@@ -14,8 +14,15 @@ import numpy as np
 import torch
 
 from elmo.errors import InputError
-from elmo.modules.char_ids import (BOS_CHAR, BOW_CHAR, EOS_CHAR, EOW_CHAR, MAX_CHARACTERS, PAD_CHAR,
-                                  marker_ids)
+from elmo.modules.char_ids import (
+    BOS_CHAR,
+    BOW_CHAR,
+    EOS_CHAR,
+    EOW_CHAR,
+    MAX_CHARACTERS,
+    PAD_CHAR,
+    marker_ids,
+)
 
 BOS_TOKEN, EOS_TOKEN = "<S>", "</S>"
 

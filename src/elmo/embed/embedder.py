@@ -29,7 +29,7 @@ class Embedder:
     files; ``save_pretrained(folder)`` writes a folder that loads back to the same vectors.
 
     Args:
-        model: the model folder's contents (the network is frozen here).
+        model_folder: the model folder's contents (the network is frozen here).
         name: a short name for messages and metadata.
         batch_size: sentences per forward pass.
         max_sentence_length: longest sentence run in one piece; see ``long_sentences``.
@@ -41,7 +41,7 @@ class Embedder:
             ``token_cache`` (0 disables it).
     """
 
-    def __init__(self, model: ModelFolder, name: str = "elmo", batch_size: int = 64,
+    def __init__(self, model_folder: ModelFolder, name: str = "elmo", batch_size: int = 64,
                  max_sentence_length: int = 1000, long_sentences: str = "split",
                  token_cache_size: int = 200_000, stateful: bool = False) -> None:
         if long_sentences not in LONG_SENTENCE_POLICIES:
@@ -49,8 +49,8 @@ class Embedder:
                              f"found {long_sentences!r}")
         if batch_size < 1 or max_sentence_length < 1:
             raise InputError("batch_size and max_sentence_length must be positive")
-        self.model = model
-        self.bilm = model.bilm.eval().requires_grad_(False)
+        self.model_folder = model_folder
+        self.bilm = model_folder.bilm.eval().requires_grad_(False)
         self.token_cache = (TokenVectorCache(self.bilm.token_encoder, token_cache_size)
                             if token_cache_size else None)
         self.name = name
@@ -59,10 +59,11 @@ class Embedder:
         self.long_sentences = long_sentences
         self.stateful = stateful
         self._state: LSTMState | None = None
-        if self.bilm.token_encoder.uses_words and model.vocabulary is None:
+        vocabulary = model_folder.vocabulary
+        if self.bilm.token_encoder.uses_words and vocabulary is None:
             raise InputError("this model reads word ids: give its vocabulary")
-        self.vocabulary = Vocabulary(model.vocabulary) if model.vocabulary is not None else None
-        self.tokenizer = model.tokenizer
+        self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
+        self.tokenizer = model_folder.tokenizer
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path | None = None, *,
@@ -73,12 +74,12 @@ class Embedder:
 
         ``options`` are passed to the constructor (batch_size, stateful, max_sentence_length, ...).
         """
-        model = ModelFolder.load(name_or_path, options_file, weight_file)
-        return cls(model, name=model_name(name_or_path, weight_file), **options)
+        model_folder = ModelFolder.load(name_or_path, options_file, weight_file)
+        return cls(model_folder, name=model_name(name_or_path, weight_file), **options)
 
     def save_pretrained(self, folder: str | Path) -> Path:
         """Write the model folder (its own layout, or the original one for original-format models)."""
-        return self.model.save(folder)
+        return self.model_folder.save(folder)
 
     @property
     def config(self):

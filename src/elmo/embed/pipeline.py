@@ -21,8 +21,15 @@ from tqdm import tqdm
 
 from elmo.data.tokenizers import get_tokenizer
 from elmo.embed.embedder import Embedder
-from elmo.embed.writers import (LAYER_MODES, BlockStore, block_ranges, merge_blocks,
-                                output_format_for, partial_folder, select_layers)
+from elmo.embed.writers import (
+    LAYER_MODES,
+    BlockStore,
+    block_ranges,
+    merge_blocks,
+    output_format_for,
+    partial_folder,
+    select_layers,
+)
 from elmo.errors import InputError
 from elmo.files import exclusive_lock
 
@@ -41,7 +48,7 @@ class EmbedSummary:
     output_format: str
 
 
-def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path, *,
+def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Path, *,
                layers: str = "all", tokenizer: str = "whitespace", block_size: int = 1000,
                use_sentence_keys: bool = False, forget_sentences: bool = False,
                output_format: str | None = None, overwrite: bool = False, restart: bool = False,
@@ -52,12 +59,12 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
     Each line, stripped of surrounding whitespace, is one sentence, tokenized by ``tokenizer``
     (``"whitespace"``, ``"chars"``, ``"jieba"`` or ``"moses"``). An empty line gets an entry with
     zero tokens, shape (L + 1, 0, dim) for ``layers="all"``, so keys stay aligned with line numbers.
-    A line longer than ``model.max_sentence_length`` follows ``model.long_sentences``: split into pieces
+    A line longer than ``embedder.max_sentence_length`` follows ``embedder.long_sentences``: split into pieces
     embedded independently (the default), truncated, or an error naming the line. The tokens of
     each line, one per vector, are written beside its vectors (see :mod:`elmo.embed.writers`).
 
     Args:
-        model: the loaded model.
+        embedder: the loaded model.
         layers: ``"all"``, ``"top"`` or ``"average"`` (see :mod:`elmo.embed.writers`).
         block_size: lines embedded and kept together; a resumed run redoes at most one block.
         use_sentence_keys: key the vectors by sentence text, not line index; a repeated sentence is
@@ -68,7 +75,7 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
         restart: drop the finished blocks of an earlier run instead of resuming it.
         progress: show a progress bar on stderr.
         encoding: the input's text encoding; it must be ASCII-compatible (UTF-8, Latin-1, GB18030...).
-        model_id: names the model in the resume settings; defaults to ``model.name``.
+        model_id: names the model in the resume settings; defaults to ``embedder.name``.
     While it runs, ``<output>.lock`` keeps any other run from writing the same output.
 
     Raises:
@@ -90,8 +97,8 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
     settings = {
         "input": str(input_path.resolve()), "input_size": stat.st_size,
         "input_mtime_ns": stat.st_mtime_ns, "encoding": encoding, "tokenizer": tokenizer,
-        "model": model_id or model.name, "max_sentence_length": model.max_sentence_length,
-        "long_sentences": model.long_sentences, "layers": layers, "block_size": block_size,
+        "model": model_id or embedder.name, "max_sentence_length": embedder.max_sentence_length,
+        "long_sentences": embedder.long_sentences, "layers": layers, "block_size": block_size,
     }
     with exclusive_lock(lock_path(output_path), "elmo embed"):
         store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
@@ -99,7 +106,7 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
             tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded again",
                        file=sys.stderr)
         try:
-            resumed, totals, ranges = _embed_blocks(model, input_path, store, tokenize, layers,
+            resumed, totals, ranges = _embed_blocks(embedder, input_path, store, tokenize, layers,
                                                     block_size, encoding, progress)
         except BaseException:
             if store.is_empty():
@@ -112,7 +119,7 @@ def embed_file(model: Embedder, input_path: str | Path, output_path: str | Path,
                         time.perf_counter() - started, output_path, output_format)
 
 
-def _embed_blocks(model: Embedder, input_path: Path, store: BlockStore,
+def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
                   tokenize: Callable[[str], list[str]], layers: str, block_size: int, encoding: str,
                   progress: bool) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
     """Embed and keep every block not yet in the store: (resumed lines, totals, block ranges)."""
@@ -133,10 +140,10 @@ def _embed_blocks(model: Embedder, input_path: Path, store: BlockStore,
             texts = [_decoded(raw, index, input_path, encoding)
                      for index, raw in enumerate(raw_lines, start)]
             sentences = [tokenize(text) for text in texts]
-            stats = _block_stats(sentences, start, model, input_path)
-            if model.token_cache is not None:  # a block's vectors depend on the block alone, so a
-                model.token_cache.clear()      # resumed run writes what a clean run writes, bit for bit
-            arrays = [select_layers(v, layers) for v in model.embed(sentences)]
+            stats = _block_stats(sentences, start, embedder, input_path)
+            if embedder.token_cache is not None:  # a block's vectors depend on the block alone, so a
+                embedder.token_cache.clear()      # resumed run writes what a clean run writes, bit for bit
+            arrays = [select_layers(v, layers) for v in embedder.embed(sentences)]
             # the tokens whose vectors are kept: all of them, or the first ones of a truncated line
             tokens = [sentence[: array.shape[-2]] for sentence, array in zip(sentences, arrays)]
             store.write(start, stop, texts, tokens, arrays, stats)
@@ -207,11 +214,11 @@ def _decoded(raw: bytes, index: int, path: Path, encoding: str) -> str:
     return text.strip()
 
 
-def _block_stats(sentences: list[list[str]], start: int, model: Embedder, path: Path) -> np.ndarray:
+def _block_stats(sentences: list[list[str]], start: int, embedder: Embedder, path: Path) -> np.ndarray:
     """(tokens, empty lines, long lines) of a block; a long line is an error under that policy."""
-    limit = model.max_sentence_length
+    limit = embedder.max_sentence_length
     for index, sentence in enumerate(sentences, start):
-        if len(sentence) > limit and model.long_sentences == "error":
+        if len(sentence) > limit and embedder.long_sentences == "error":
             raise InputError(f"{path}: line {index + 1} has {len(sentence)} tokens, more than the "
                              f"maximum sentence length {limit}; raise it, or split or truncate long "
                              f"sentences (--long-sentences)")

@@ -20,32 +20,32 @@ class ScalarMix(nn.Module):
     """Softmax-normalised layer weights ``s`` and a scale ``gamma`` (Peters et al., 2018, eq. 1).
 
     Args:
-        n_layers: number of representations mixed (L + 1 for an L-layer biLM).
+        n_representations: number of representations mixed (L + 1 for an L-layer biLM).
         do_layer_norm: normalise each layer over all its unmasked elements before mixing.
         initial_weights: starting (unnormalised) ``s``; zeros, i.e. an average, by default.
         initial_gamma: starting ``gamma``.
         trainable: whether ``s`` and ``gamma`` receive gradients.
 
     Inputs: layers, mask
-        - layers: (n_layers, B, T, D) tensor or a sequence of n_layers (B, T, D) tensors.
+        - layers: (n_representations, B, T, D) tensor or a sequence of n_representations (B, T, D) tensors.
         - mask: (B, T) bool, required when ``do_layer_norm``.
     Output: (B, T, D)
     """
 
-    def __init__(self, n_layers: int, do_layer_norm: bool = False,
+    def __init__(self, n_representations: int, do_layer_norm: bool = False,
                  initial_weights: Sequence[float] | None = None, initial_gamma: float = 1.0,
                  trainable: bool = True) -> None:
         super().__init__()
-        weights = [0.0] * n_layers if initial_weights is None else list(initial_weights)
-        if len(weights) != n_layers:
-            raise ValueError(f"initial_weights has {len(weights)} values for {n_layers} layers")
+        weights = [0.0] * n_representations if initial_weights is None else list(initial_weights)
+        if len(weights) != n_representations:
+            raise ValueError(f"initial_weights has {len(weights)} values for {n_representations} representations")
         self.scalar_parameters = nn.Parameter(torch.tensor(weights), requires_grad=trainable)
         self.gamma = nn.Parameter(torch.tensor(float(initial_gamma)), requires_grad=trainable)
         self.do_layer_norm = do_layer_norm
 
     @property
     def layer_weights(self) -> torch.Tensor:
-        """The normalised weights softmax(s): (n_layers,)."""
+        """The normalised weights softmax(s): (n_representations,)."""
         return torch.softmax(self.scalar_parameters, dim=0)
 
     def l2_penalty(self) -> torch.Tensor:
@@ -69,7 +69,7 @@ class LayerMix(nn.Module):
     """``n_outputs`` mixes of the biLM's L + 1 layers, each followed by dropout.
 
     Args:
-        n_layers: L + 1.
+        n_representations: L + 1.
         n_outputs: independent mixes (e.g. one for a task encoder's input, one for its output).
         mode: ``"learned"`` (softmax weights s and gamma, Peters et al. eq. 1), ``"average"``
             (fixed equal weights) or ``"top"`` (the top layer alone, no parameters).
@@ -77,11 +77,11 @@ class LayerMix(nn.Module):
         do_layer_norm: layer-normalise each layer before mixing.
         initial_weights: fixed (not learned) unnormalised weights ``s`` for every mix.
 
-    Inputs: layers (n_layers, B, T, D), mask (B, T) bool.
+    Inputs: layers (n_representations, B, T, D), mask (B, T) bool.
     Output: list of n_outputs tensors (B, T, D).
     """
 
-    def __init__(self, n_layers: int, n_outputs: int = 1, mode: str = "learned",
+    def __init__(self, n_representations: int, n_outputs: int = 1, mode: str = "learned",
                  dropout: float = 0.5, do_layer_norm: bool = False,
                  initial_weights: Sequence[float] | None = None) -> None:
         super().__init__()
@@ -91,7 +91,7 @@ class LayerMix(nn.Module):
         self.n_outputs = n_outputs
         trainable = mode == "learned" and initial_weights is None
         self.scalar_mixes = nn.ModuleList() if mode == "top" else nn.ModuleList(
-            ScalarMix(n_layers, do_layer_norm, initial_weights, trainable=trainable)
+            ScalarMix(n_representations, do_layer_norm, initial_weights, trainable=trainable)
             for _ in range(n_outputs))
         self.dropout = nn.Dropout(dropout)
 
@@ -100,6 +100,7 @@ class LayerMix(nn.Module):
         penalties = [m.l2_penalty() for m in self.scalar_mixes if m.scalar_parameters.requires_grad]
         return torch.stack(penalties).sum() if penalties else torch.zeros(())
 
+    @property
     def layer_weights(self) -> list[list[float]]:
         """softmax(s) of each output's mix (for plots); empty for ``"top"``."""
         return [m.layer_weights.tolist() for m in self.scalar_mixes]

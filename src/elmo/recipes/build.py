@@ -16,18 +16,17 @@ from typing import Any
 import torch
 
 from elmo import config_files, corpora
+from elmo.config import SoftmaxConfig
 from elmo.data.shards import expand_shards
 from elmo.data.tokenizers import char_tokens
 from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
+from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import Perplexity, perplexity
 from elmo.files import atomic_path, write_text
 from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
-from elmo.config import SoftmaxConfig
-from elmo.errors import ConfigError
 from elmo.train.config import TrainConfig, parse_train_config
 from elmo.train.trainer import train
-
 
 RECIPES = Path(__file__).resolve().parent
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from elmo.corpora.cache import cache_root
 from elmo.embed.embedder import Embedder
-from elmo.files import weights_fingerprint
+from elmo.files import atomic_path, weights_fingerprint, write_text
 
 BLOCK = 256  # sentences embedded between progress saves
 
@@ -41,9 +41,9 @@ class LayerStore:
         return np.asarray(self.layers[start:end]).transpose(1, 0, 2)
 
 
-def model_key(model: Embedder) -> str:
+def model_key(embedder: Embedder) -> str:
     """Short fingerprint of the biLM's weights."""
-    return weights_fingerprint(model.bilm)[:16]
+    return weights_fingerprint(embedder.bilm)[:16]
 
 
 def content_key(sentences: Sequence[Sequence[str]]) -> str:
@@ -54,24 +54,24 @@ def content_key(sentences: Sequence[Sequence[str]]) -> str:
     return digest.hexdigest()[:20]
 
 
-def layer_store(model: Embedder, sentences: Sequence[Sequence[str]], cache: str | Path | None = None,
+def layer_store(embedder: Embedder, sentences: Sequence[Sequence[str]], cache: str | Path | None = None,
                 progress: bool = True, batch_size: int = 64, key: str | None = None) -> LayerStore:
-    """The stored layers of ``sentences`` under ``model``, computing (or resuming) them if needed."""
-    folder = cache_root(cache) / "features" / (key or model_key(model)) / content_key(sentences)
+    """The stored layers of ``sentences`` under ``embedder``, computing (or resuming) them if needed."""
+    folder = cache_root(cache) / "features" / (key or model_key(embedder)) / content_key(sentences)
     if not (folder / "done").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits, then finds it done
             if not (folder / "done").is_file():
-                _fill(model, sentences, folder, progress, batch_size)
+                _fill(embedder, sentences, folder, progress, batch_size)
     return LayerStore(folder)
 
 
-def _fill(model: Embedder, sentences: Sequence[Sequence[str]], folder: Path, progress: bool,
+def _fill(embedder: Embedder, sentences: Sequence[Sequence[str]], folder: Path, progress: bool,
           batch_size: int) -> None:
     offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(s) for s in sentences])
-    shape = (int(offsets[-1]), model.n_representations, model.output_dim)
+    shape = (int(offsets[-1]), embedder.n_representations, embedder.output_dim)
     state_file, array_file = folder / "progress.json", folder / "layers.npy"
     done = json.loads(state_file.read_text())["done"] if state_file.is_file() else 0
     if done and array_file.is_file():
@@ -82,14 +82,15 @@ def _fill(model: Embedder, sentences: Sequence[Sequence[str]], folder: Path, pro
                desc="ELMo features")
     for start in range(done, len(sentences), BLOCK):
         block = [list(s) for s in sentences[start: start + BLOCK]]
-        for index, vectors in enumerate(model.embed(block, batch_size=batch_size), start):
+        for index, vectors in enumerate(embedder.embed(block, batch_size=batch_size), start):
             layers[offsets[index]: offsets[index + 1]] = vectors.transpose(1, 0, 2)
         layers.flush()
         done = min(start + BLOCK, len(sentences))
-        state_file.write_text(json.dumps({"done": done}))
+        write_text(state_file, json.dumps({"done": done}))
         bar.update(int(offsets[done] - offsets[start]))
     bar.close()
     del layers
-    np.save(folder / "offsets.npy", offsets)
-    (folder / "done").write_text("")
+    with atomic_path(folder / "offsets.npy") as temporary:
+        np.save(temporary, offsets)
+    write_text(folder / "done", "")
     state_file.unlink(missing_ok=True)

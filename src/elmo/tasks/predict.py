@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from elmo.embed.embedder import Embedder
 from elmo.data.tokenizers import get_tokenizer
+from elmo.embed.embedder import Embedder
 from elmo.errors import InputError, ModelFileError
 from elmo.tasks.features import model_key
 from elmo.tasks.metrics import entity_spans, word_spans

@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from elmo.embed.embedder import Embedder
 from elmo.corpora import corpus_path
+from elmo.embed.embedder import Embedder
 from elmo.errors import ConfigError
-from elmo.files import atomic_path, write_text
+from elmo.files import atomic_path, settings_differences, write_text
 from elmo.tasks.batches import TaskData
 from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import TaskConfig
@@ -32,6 +32,9 @@ from elmo.tasks.features import layer_store, model_key
 from elmo.tasks.saved import TaskModel
 from elmo.tasks.vocab import TokenVocab, label_list
 from elmo.tasks.word2vec import word2vec_vectors
+
+# Settings a resumed run may change: its stopping rules (epochs may be extended).
+RESUMABLE = frozenset({"training.epochs", "training.patience", "training.max_minutes"})
 
 CHAR_FORMATS = ("seg-pos", "ner")
 
@@ -129,9 +132,10 @@ def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bo
     checkpoint_file = output / "checkpoint.pt"
     if checkpoint_file.is_file():
         saved = torch.load(checkpoint_file, weights_only=False)
-        if _resumable(saved["config"]) != _resumable(config.to_dict()):
-            raise ConfigError(f"{output} holds a run with another config: use a new output_dir, or "
-                              f"delete {checkpoint_file} to start again")
+        changes = settings_differences(saved["config"], config.to_dict(), RESUMABLE)
+        if changes:
+            raise ConfigError(f"{output} holds a run with another config ({'; '.join(changes)}): "
+                              f"use a new output_dir, or delete {checkpoint_file} to start again")
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state, rng = saved["state"], saved["rng"]
@@ -164,17 +168,11 @@ def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bo
     if prepared.test is not None:
         results["test"] = evaluate(task, prepared.test)
     if model.input.elmo is not None:
-        results["layer_weights"] = model.input.elmo.layer_weights()
+        results["layer_weights"] = model.input.elmo.layer_weights
     task.scores = {split: results[split] for split in ("dev", "test") if split in results}
     task.save(output / "model")
     write_text(output / "results.json", json.dumps(results, indent=1))
     return results
-
-
-def _resumable(config: dict) -> dict:
-    """What must match to resume a run: all but the stopping rules (epochs may be extended)."""
-    training = {k: v for k, v in config["training"].items() if k not in ("epochs", "patience", "max_minutes")}
-    return {**config, "training": training}
 
 
 def _epoch(task: TaskModel, data: TaskData, optimizer: torch.optim.Optimizer, rng: random.Random,

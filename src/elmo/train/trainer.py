@@ -21,8 +21,8 @@ from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
 from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import ConfigError
-from elmo.files import weights_fingerprint
 from elmo.evaluate.perplexity import perplexity
+from elmo.files import weights_fingerprint
 from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm import BiLM, LSTMState
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
