@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 from pathlib import Path
 
@@ -85,9 +84,9 @@ def main() -> None:
         train = [corpora.corpus_path(c, "train") for c in recipe.train]
         heldout = corpora.corpus_path(recipe.heldout, "dev")
         vocabulary = Vocabulary.load(folder / "vocab.txt")
-        metadata = json.loads((folder / "config.json").read_text())["metadata"]
+        record = ModelFolder.load(folder).training
         print(f"\n{name}: dev split of {recipe.heldout}, vocabulary {len(vocabulary):,}, "
-              f"biLM trained on {metadata['tokens_seen']:,} tokens")
+              f"biLM trained on {record.tokens_seen:,} tokens")
         print(f"{'model':<34} {'forward':>9} {'backward':>9} {'average':>9}")
         rows = [("biLM, char CNN (shipped)", bilm_row(folder, heldout))]
         if name in word_models:

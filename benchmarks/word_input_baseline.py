@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from pathlib import Path
 
 from elmo import corpora
-from elmo.interop.model_folder import BUNDLED_DIR
+from elmo.interop.model_folder import BUNDLED_DIR, ModelFolder
 from elmo.recipes.build import read_recipe
 from elmo.train.trainer import train
 
@@ -46,7 +45,7 @@ def main() -> None:
     shipped = BUNDLED_DIR / args.name
     against = args.against or next(p for p in (work / "run" / "log.csv", shipped / "training_log.csv")
                                    if p.is_file())
-    steps = args.steps or json.loads((shipped / "config.json").read_text())["metadata"]["steps"]
+    steps = args.steps or ModelFolder.load(shipped).training.steps
     recipe.training["model"].pop("char_cnn")
     recipe.training["model"]["token_encoder"] = "word"
     config = recipe.train_config(shards, str(work / "vocab.txt"), [str(work / "heldout-curve.txt")],

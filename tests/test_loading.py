@@ -159,3 +159,16 @@ def test_a_damaged_file_in_a_model_folder_is_named_not_loaded(tmp_path):
     weights.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match=r"weights.hdf5 is damaged: its SHA-256 differs"):
         elmo.load(folder)
+
+
+@pytest.mark.parametrize("name", [TINY, "en-small"])
+def test_a_saved_model_folder_keeps_its_documents_and_its_softmax_precision(tmp_path, name):
+    original = elmo.ModelFolder.load(name)
+    elmo.load(name).save_pretrained(tmp_path / "saved")
+    again = elmo.ModelFolder.load(tmp_path / "saved")
+    assert again.documents == original.documents and again.documents  # NOTICE, model card, log
+    assert again.softmax_float16 == original.softmax_float16
+    assert again.training == original.training
+    if original.is_native:
+        source = elmo.interop.model_folder.BUNDLED_DIR / name / "extra.pt"
+        assert (tmp_path / "saved" / "extra.pt").stat().st_size == source.stat().st_size

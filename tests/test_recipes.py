@@ -60,12 +60,12 @@ def test_the_model_card_describes_the_trained_model(tmp_path):
 
     from elmo.evaluate.perplexity import Perplexity
     from elmo.interop.model_folder import ModelFolder
-    from elmo.recipes.build import RecipeCorpora, write_model_card
+    from elmo.recipes.build import RecipeCorpora, model_card
     from elmo.train.config import read_train_config
     from elmo.train.trainer import train
     config = read_train_config(write_config(tmp_path, training="max_steps = 2"))
     folder = ModelFolder.load(train(config, progress=False))
-    card = write_model_card(tmp_path, "tiny", RecipeCorpora(("pd1998",), "pd1998", 100, "jieba"),
-                            config, folder, Perplexity(10.0, 11.0, 10.5, 100), tmp_path).read_text()
+    card = model_card("tiny", RecipeCorpora(("pd1998",), "pd1998", 100, "jieba"), config, folder,
+                      Perplexity(10.0, 11.0, 10.5, 100), tmp_path)
     assert "filters [[1, 8], [2, 8]]" in card and "2 steps of 4 x 10" in card
     assert "| 10.0 | 11.0 | 10.5 |" in card and "sampled softmax (16 samples)" in card

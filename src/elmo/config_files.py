@@ -102,6 +102,8 @@ def parse_section(cls, section: Any, source: str):
 
 
 def _typed(value: Any, hint: Any, source: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return parse_section(hint, value, source)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
@@ -117,6 +119,10 @@ def _typed(value: Any, hint: Any, source: str) -> Any:
             raise ConfigError(f"{source} must have {len(args)} items, found {value!r}")
         return tuple(_typed(v, item_types[0] if args[-1] is Ellipsis else item_types[i], source)
                      for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source} must be a table, found {value!r}")
+        return {_typed(k, args[0], source): _typed(v, args[1], source) for k, v in value.items()}
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):

@@ -7,14 +7,17 @@ or this package's own layout, which is that plus what the original lacks::
     weights.hdf5   the biLM's weights (original layout)      } that reads the original format
     extra.pt       the softmax's weights (float16 or float32)
     vocab.txt      the softmax (and word-input) vocabulary, one token per line
-    config.json    {"format": "elmo-native-3", "softmax": {...}, "tokenizer": ..., "metadata": {...},
-                    "sha256": {file name: SHA-256 of each file above}}
+    config.json    {"format": "elmo-native-3", "softmax": {...}, "softmax_float16": ...,
+                    "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
+                    file above}}
+    MODEL_CARD.md, training_log.csv, NOTICE   documents kept with the model, where there are any
 
 The biLM's weights are stored once, so a native folder is also an export to the original format.
 Loading a native folder verifies every file against its recorded SHA-256, so a damaged file is an
 error rather than silently different vectors.
 :class:`ModelFolder` holds a folder's contents in memory; ``ModelFolder.load(path).save(other)``
-writes an identical folder.
+writes a folder that loads to the same model, with the same documents and softmax precision (an
+original-format folder's weight file is written as ``weights.hdf5``).
 """
 from __future__ import annotations
 
@@ -42,6 +45,34 @@ CONFIG_FILE, OPTIONS_FILE, WEIGHTS_FILE = "config.json", "options.json", "weight
 EXTRA_FILE, VOCAB_FILE = "extra.pt", "vocab.txt"
 CHECKED_FILES = (OPTIONS_FILE, WEIGHTS_FILE, EXTRA_FILE, VOCAB_FILE)
 WEIGHT_FILE_NAMES = (WEIGHTS_FILE, "lm_weights.hdf5")
+DOCUMENTS = ("MODEL_CARD.md", "training_log.csv", "NOTICE")
+
+
+@dataclass(frozen=True)
+class HeldoutPerplexity:
+    """Exact perplexity on a corpus's held-out split, per direction and averaged."""
+
+    corpus: str
+    split: str
+    forward_ppl: float
+    backward_ppl: float
+    average_ppl: float
+    tokens: int  # predictions per direction
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """How a model was trained: the ``training`` entry of ``config.json``."""
+
+    steps: int
+    tokens_seen: int  # corpus tokens read (each by both directions)
+    train_seconds: int
+    train: tuple[str, ...]  # the training files' names
+    world_size: int = 1  # processes
+    device: str = "cpu"
+    device_name: str | None = None
+    threads: int | None = None  # per process
+    heldout: HeldoutPerplexity | None = None
 
 
 @dataclass
@@ -53,23 +84,27 @@ class ModelFolder:
         softmax: the language model's output layer, or None (original-format models lack it).
         softmax_config: how ``softmax`` is built (None with it).
         vocabulary: the softmax and word-input vocabulary, or None (original format).
+        softmax_float16: store the softmax in float16 (half the size).
         tokenizer: what tokenized the training text (see :mod:`elmo.data.tokenizers`).
-        metadata: how the model was made (steps, data, hardware, held-out perplexity).
+        training: how the model was trained, for models trained here.
+        documents: text files kept with the model, by name (see ``DOCUMENTS``).
     """
 
     bilm: BiLM
     softmax: nn.Module | None = None
     softmax_config: SoftmaxConfig | None = None
     vocabulary: list[str] | None = None
+    softmax_float16: bool = False
     tokenizer: str = "whitespace"
-    metadata: dict[str, Any] = field(default_factory=dict)
+    training: TrainingRecord | None = None
+    documents: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_native(self) -> bool:
         """True when the folder holds a softmax (this package's layout)."""
         return self.softmax is not None
 
-    def save(self, folder: str | Path, half_precision_softmax: bool = False) -> Path:
+    def save(self, folder: str | Path) -> Path:
         """Write the folder atomically: the native layout with a softmax, else the original one."""
         if not self.is_native and self.bilm.config.token_encoder != "char":
             raise ModelFileError("the original format holds character-input models only; this "
@@ -77,14 +112,17 @@ class ModelFolder:
         with atomic_path(folder, folder=True) as temporary:
             write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
             save_weights(self.bilm, temporary / WEIGHTS_FILE)
+            for name, text in self.documents.items():
+                write_text(temporary / name, text)
             if self.is_native:
-                dtype = torch.float16 if half_precision_softmax else torch.float32
+                dtype = torch.float16 if self.softmax_float16 else torch.float32
                 torch.save({name: tensor.detach().to("cpu", dtype)
                             for name, tensor in self.softmax.state_dict().items()},
                            temporary / EXTRA_FILE)
                 write_text(temporary / VOCAB_FILE, "".join(f"{token}\n" for token in self.vocabulary))
                 config = {"format": FORMAT, "softmax": dataclasses.asdict(self.softmax_config),
-                          "tokenizer": self.tokenizer, "metadata": self.metadata,
+                          "softmax_float16": self.softmax_float16, "tokenizer": self.tokenizer,
+                          "training": self.training and dataclasses.asdict(self.training),
                           "sha256": {name: file_sha256(temporary / name) for name in CHECKED_FILES}}
                 write_text(temporary / CONFIG_FILE, _json(config))
         return Path(folder)
@@ -102,7 +140,8 @@ class ModelFolder:
         path = locate(DEFAULT_MODEL if name_or_path is None else name_or_path)
         if is_native_folder(path):
             return _load_native(path)
-        return cls(_read_bilm(*_original_files(path)))
+        options, weights = _original_files(path)
+        return cls(_read_bilm(options, weights), documents=_documents(options.parent))
 
 
 def bundled_models() -> list[str]:
@@ -156,9 +195,21 @@ def _read_bilm(options_file: str | Path, weight_file: str | Path) -> BiLM:
     return bilm.eval()
 
 
+@dataclass(frozen=True)
+class _FolderConfig:
+    """``config.json`` of a native folder."""
+
+    format: str
+    softmax: SoftmaxConfig
+    sha256: dict[str, str]
+    softmax_float16: bool = False
+    tokenizer: str = "whitespace"
+    training: TrainingRecord | None = None
+
+
 def _load_native(folder: Path) -> ModelFolder:
     config = _read_config(folder)
-    for name, expected in config["sha256"].items():
+    for name, expected in config.sha256.items():
         path = folder / name
         if path.is_file() and file_sha256(path) != expected:
             raise ModelFileError(f"{path} is damaged: its SHA-256 differs from the one recorded in "
@@ -168,8 +219,7 @@ def _load_native(folder: Path) -> ModelFolder:
     if not vocab_path.is_file():
         raise ModelFileError(f"{folder}: {VOCAB_FILE} is missing")
     vocabulary = vocab_path.read_text(encoding="utf-8").split("\n")[:-1]
-    softmax_config = config["softmax"]
-    head = build_softmax(softmax_config, bilm.config.lstm.projection_dim, len(vocabulary))
+    head = build_softmax(config.softmax, bilm.config.lstm.projection_dim, len(vocabulary))
     extra_path = folder / EXTRA_FILE
     if not extra_path.is_file():
         raise ModelFileError(f"{folder}: {EXTRA_FILE} is missing")
@@ -182,29 +232,29 @@ def _load_native(folder: Path) -> ModelFolder:
     except RuntimeError as error:
         raise ModelFileError(f"{extra_path} does not match {CONFIG_FILE} and {VOCAB_FILE}: "
                              f"{error}") from None
-    return ModelFolder(bilm, head.eval(), softmax_config, vocabulary, config["tokenizer"],
-                       config["metadata"])
+    return ModelFolder(bilm, head.eval(), config.softmax, vocabulary, config.softmax_float16,
+                       config.tokenizer, config.training, _documents(folder))
 
 
-def _read_config(folder: Path) -> dict[str, Any]:
-    """config.json with its softmax as a :class:`SoftmaxConfig`."""
+def _read_config(folder: Path) -> _FolderConfig:
     path = folder / CONFIG_FILE
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{path} cannot be read as JSON ({error})") from None
-    found = config.get("format") if isinstance(config, dict) else None
+    found = raw.get("format") if isinstance(raw, dict) else None
     if found != FORMAT:
         raise ModelFileError(f"{path}: not a model folder of this package (format {found!r}, "
                              f"expected {FORMAT!r})")
-    if "softmax" not in config:
-        raise ModelFileError(f"{path}: missing 'softmax'")
     try:
-        softmax = parse_section(SoftmaxConfig, config["softmax"], f"{path}: softmax")
+        return parse_section(_FolderConfig, raw, str(path))
     except ConfigError as error:
         raise ModelFileError(str(error)) from None
-    return {"softmax": softmax, "tokenizer": config.get("tokenizer", "whitespace"),
-            "metadata": config.get("metadata", {}), "sha256": config.get("sha256", {})}
+
+
+def _documents(folder: Path) -> dict[str, str]:
+    return {name: (folder / name).read_text(encoding="utf-8") for name in DOCUMENTS
+            if (folder / name).is_file()}
 
 
 def _json(value: dict[str, Any]) -> str:

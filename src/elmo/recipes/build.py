@@ -7,8 +7,8 @@ with a model card. The recipe ``NAME.toml`` beside this module holds every setti
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
 from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import Perplexity, perplexity
 from elmo.files import atomic_path, write_text
-from elmo.interop.model_folder import ModelFolder
+from elmo.interop.model_folder import HeldoutPerplexity, ModelFolder
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.train.config import TrainConfig, parse_train_config
 from elmo.train.trainer import train
@@ -106,15 +106,12 @@ def build_from_recipe(name: str, output: str | Path, cache: str | Path | None = 
     model = BiLMWithSoftmax(folder.bilm, folder.softmax)
     model.to("cuda" if torch.cuda.is_available() else "cpu")
     result = perplexity(model, Vocabulary(folder.vocabulary), expand_shards(heldout), progress=progress)
-    folder.metadata["heldout"] = {"corpus": sources.heldout, "split": "dev",
-                                  "forward_ppl": round(result.forward, 2),
-                                  "backward_ppl": round(result.backward, 2),
-                                  "average_ppl": round(result.average, 2), "tokens": result.tokens}
-    with atomic_path(output, folder=True) as temporary:
-        folder.save(temporary, half_precision_softmax=config.training.softmax_float16)
-        shutil.copy(work / "run" / "log.csv", temporary / "training_log.csv")
-        write_model_card(temporary, name, sources, config, folder, result, cache)
-    return Path(output)
+    folder.training = dataclasses.replace(folder.training, heldout=HeldoutPerplexity(
+        sources.heldout, "dev", round(result.forward, 2), round(result.backward, 2),
+        round(result.average, 2), result.tokens))
+    folder.documents["training_log.csv"] = (work / "run" / "log.csv").read_text(encoding="utf-8")
+    folder.documents["MODEL_CARD.md"] = model_card(name, sources, config, folder, result, cache)
+    return folder.save(output)
 
 
 def split_characters(source: Path, target: Path) -> Path:
@@ -153,19 +150,18 @@ def _softmax_text(softmax: SoftmaxConfig) -> str:
     return f"{softmax.type} softmax"
 
 
-def write_model_card(folder: Path, name: str, sources: RecipeCorpora, config: TrainConfig,
-                     model: ModelFolder, result: Perplexity, cache) -> Path:
+def model_card(name: str, sources: RecipeCorpora, config: TrainConfig, model: ModelFolder,
+               result: Perplexity, cache) -> str:
     """MODEL_CARD.md: data, tokenizer, sizes, training, held-out perplexity, use, licences."""
-    metadata = model.metadata
+    record = model.training
     infos = {info.name: info for info in corpora.list_corpora(cache)}
     lstm, cnn = model.bilm.config.lstm, model.bilm.config.char_cnn
     rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources.train)
-    hours = metadata["train_seconds"] / 3600
-    threads = metadata.get("threads", "?")
-    device = (f"CPU ({threads} thread{'s' if threads != 1 else ''} per process, "
-              f"{metadata.get('world_size', 1)} process(es))" if metadata.get("device") == "cpu"
-              else metadata.get("device_name") or metadata.get("device", "?"))
-    card = f"""# {name}
+    hours = record.train_seconds / 3600
+    device = (f"CPU ({record.threads} thread{'s' if record.threads != 1 else ''} per process, "
+              f"{record.world_size} process(es))" if record.device == "cpu"
+              else record.device_name or record.device)
+    return f"""# {name}
 
 A biLM (ELMo) trained by `elmo build-model {name}` with this package's own recipe
 (`src/elmo/recipes/{name}.toml`).
@@ -188,8 +184,8 @@ clipping {lstm.cell_clip} / {lstm.proj_clip}. Each token gets {lstm.n_layers + 1
 representations of width {2 * lstm.projection_dim}.
 
 ## Training
-{metadata["steps"]:,} steps of {config.data.batch_size} x {config.data.unroll_steps}
-tokens per direction ({metadata["tokens_seen"]:,} tokens), {_softmax_text(config.softmax)},
+{record.steps:,} steps of {config.data.batch_size} x {config.data.unroll_steps}
+tokens per direction ({record.tokens_seen:,} tokens), {_softmax_text(config.softmax)},
 {config.optimizer.name} lr {config.optimizer.lr} ({config.optimizer.schedule}), dropout
 {config.training.dropout}; {hours:.2f} hours on {device}, torch {torch.__version__}.
 
@@ -210,4 +206,3 @@ on a few million tokens: far from the quality of the original ELMo trained on a 
 The training corpora's licence notices are in their cache folders (`elmo data list`); the model
 weights are released under the project's licence.
 """
-    return write_text(folder / "MODEL_CARD.md", card)

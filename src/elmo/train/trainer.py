@@ -23,7 +23,7 @@ from elmo.data.vocab import Vocabulary
 from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import perplexity
 from elmo.files import weights_fingerprint
-from elmo.interop.model_folder import ModelFolder
+from elmo.interop.model_folder import ModelFolder, TrainingRecord
 from elmo.modules.bilm import BiLM, LSTMState
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.modules.softmax import build_softmax
@@ -232,15 +232,13 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
                     model.train()
     final = output_dir / "model"
     if context.is_main:
-        metadata = {"steps": run.step, "tokens_seen": run.tokens_seen,
-                    "train_seconds": round(run.seconds),
-                    "train": [Path(p).name for p in config.data.train],
-                    "world_size": context.world_size, "device": context.device.type,
-                    "device_name": torch.cuda.get_device_name(context.device)
-                    if context.device.type == "cuda" else None,
-                    "threads": torch.get_num_threads()}
-        ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens, config.data.tokenizer,
-                    metadata).save(final, half_precision_softmax=config.training.softmax_float16)
+        record = TrainingRecord(
+            run.step, run.tokens_seen, round(run.seconds), tuple(Path(p).name for p in config.data.train),
+            context.world_size, context.device.type,
+            torch.cuda.get_device_name(context.device) if context.device.type == "cuda" else None,
+            torch.get_num_threads())
+        ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens,
+                    config.training.softmax_float16, config.data.tokenizer, record).save(final)
     context.barrier()
     return final
 
