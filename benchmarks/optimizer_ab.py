@@ -28,8 +28,8 @@ def main(optimizer: str, name: str = "en-small", steps: int = 300) -> None:
     output = f"/tmp/optimizer-ab-{optimizer}"
     config = recipe.train_config([str(corpora.corpus_path(c, "train")) for c in recipe.corpora.train],
                                  str(work / "vocab.txt"), [str(work / "heldout-curve.txt")], output,
-                                 {"max_steps": steps, "max_minutes": None,
-                                  "checkpoint_every": steps, "log_every": 50})
+                                 {"training.max_steps": steps, "training.max_minutes": None,
+                                  "training.checkpoint_every": steps, "training.log_every": 50})
     train(config, progress=False)
     heldout = [row["heldout_ppl"] for row in csv.DictReader(open(f"{output}/log.csv")) if row["heldout_ppl"]]
     print(f"{optimizer}: held-out perplexity after {steps} steps: {float(heldout[-1]):.0f}")

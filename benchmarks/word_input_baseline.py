@@ -50,7 +50,7 @@ def main() -> None:
     recipe.training["model"]["token_encoder"] = "word"
     config = recipe.train_config(shards, str(work / "vocab.txt"), [str(work / "heldout-curve.txt")],
                                  str(work / "word-input"),
-                                 {"max_steps": steps, "max_minutes": args.max_minutes})
+                                 {"training.max_steps": steps, "training.max_minutes": args.max_minutes})
     trained = train(config, progress=False)
     word, char = curve(trained.parent / "log.csv"), curve(against)
     tokens_per_step = config.data.batch_size * config.data.unroll_steps

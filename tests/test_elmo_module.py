@@ -129,3 +129,13 @@ def test_a_trainable_biLM_has_no_token_cache_and_a_frozen_one_is_used():
     frozen = Elmo(TINY)
     frozen(batch_to_ids(SENTENCES))
     assert len(frozen.token_cache) > 0
+
+
+def test_a_state_dict_saved_before_the_mixes_moved_into_mixer_still_loads():
+    module = Elmo(TINY, dropout=0.0)
+    old = {key.replace("mixer.", ""): value.clone() + 1.0 for key, value in module.state_dict().items()
+           if key.startswith("mixer.")}
+    assert "scalar_mixes.0.gamma" in old
+    module.load_state_dict({**{k: v for k, v in module.state_dict().items()
+                               if not k.startswith("mixer.")}, **old})
+    assert module.mixer.scalar_mixes[0].gamma.item() == 2.0

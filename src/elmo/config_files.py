@@ -32,6 +32,11 @@ def read_toml(path: str | Path, overrides: dict[str, Any] | None = None) -> dict
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    return apply_overrides(raw, overrides)
+
+
+def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """``raw`` with each ``"section.key"`` of ``overrides`` set to its value (in place)."""
     for dotted, value in (overrides or {}).items():
         section, _, key = dotted.partition(".")
         raw.setdefault(section, {})[key] = value

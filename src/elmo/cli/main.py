@@ -364,13 +364,14 @@ def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True)
 def build_model_command(name: str, output: Path | None, cache: Path | None, max_minutes: float | None,
                         max_steps: int | None, quiet: bool) -> None:
-    """Rebuild a shipped model (NAME: en-small, zh-small) or build one from a recipe file (NAME:
+    """Rebuild a shipped model (NAME: en-small, zh-small, zh-char-small) or build one from a recipe file (NAME:
     path to a .toml laid out like src/elmo/recipes/en-small.toml) from an empty cache: fetch the
     corpora, build the vocabulary, train (resumable: run again after an interruption), measure
     held-out perplexity, write the model folder with its model card."""
     from elmo.recipes.build import build_from_recipe
 
-    overrides = {key: value for key, value in (("max_minutes", max_minutes), ("max_steps", max_steps))
+    overrides = {key: value for key, value in (("training.max_minutes", max_minutes),
+                                               ("training.max_steps", max_steps))
                  if value is not None}
     folder = build_from_recipe(name, output or Path("models") / name, cache, overrides, progress=not quiet)
     click.echo(f"model -> {folder}", err=True)

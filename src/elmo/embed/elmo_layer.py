@@ -66,6 +66,7 @@ class Elmo(nn.Module):
                 raise InputError("vocab_to_cache needs a frozen biLM (requires_grad=False)")
             precompute_tokens(self.token_cache, vocab_to_cache, self.max_characters)
         self.keep_sentence_boundaries = keep_sentence_boundaries
+        self._register_load_state_dict_pre_hook(_rename_old_mix_keys)
 
     @property
     def max_characters(self) -> int:
@@ -97,3 +98,9 @@ class Elmo(nn.Module):
         if not self.keep_sentence_boundaries:
             layers, mask = remove_sentence_markers(layers, mask)
         return {"elmo_representations": self.mixer(layers, mask), "mask": mask, "layers": layers}
+
+
+def _rename_old_mix_keys(state_dict: dict, prefix: str, *_) -> None:
+    """State dicts saved before the mixes moved into ``mixer`` name them ``scalar_mixes.*``."""
+    for key in [k for k in state_dict if k.startswith(f"{prefix}scalar_mixes.")]:
+        state_dict[f"{prefix}mixer.{key[len(prefix):]}"] = state_dict.pop(key)

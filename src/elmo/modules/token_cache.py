@@ -1,6 +1,7 @@
 """Context-free token vectors remembered across calls, keyed by a token's character ids."""
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -30,7 +31,8 @@ class TokenVectorCache:
         self.encoder = encoder
         self.max_size = max_size
         self._vectors: OrderedDict[bytes, torch.Tensor] = OrderedDict()
-        encoder.register_load_state_dict_post_hook(lambda module, keys: self.clear())
+        clear = weakref.WeakMethod(self.clear)  # the encoder must not keep a dropped cache alive
+        encoder.register_load_state_dict_post_hook(lambda *_: clear() and clear()())
 
     def __len__(self) -> int:
         return len(self._vectors)

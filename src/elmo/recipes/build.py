@@ -58,12 +58,13 @@ class Recipe:
 
     def train_config(self, train: list[str], vocab: str, heldout: list[str], output_dir: str,
                      overrides: dict[str, Any] | None = None) -> TrainConfig:
-        """The training config with the data files and output folder filled in."""
+        """The training config with the data files and output folder filled in; ``overrides``
+        maps ``"section.key"`` to a value."""
         raw = copy.deepcopy(self.training)
         raw.setdefault("data", {}).update(train=train, vocab=vocab, heldout=heldout,
                                           tokenizer=self.corpora.tokenizer)
-        raw.setdefault("training", {}).update(output_dir=output_dir, **(overrides or {}))
-        return parse_train_config(raw, f"recipe {self.name}")
+        raw.setdefault("training", {})["output_dir"] = output_dir
+        return parse_train_config(config_files.apply_overrides(raw, overrides), f"recipe {self.name}")
 
 
 def read_recipe(name: str) -> Recipe:

@@ -8,6 +8,7 @@ Each process reads its own shards (``shards[rank::world_size]``); a run on W pro
 from __future__ import annotations
 
 import csv
+import io
 import math
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import perplexity
-from elmo.files import weights_fingerprint
+from elmo.files import weights_fingerprint, write_text
 from elmo.interop.model_folder import ModelFolder, TrainingRecord
 from elmo.modules.bilm import BiLM, LSTMState
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
@@ -305,8 +306,9 @@ class _Log:
             with path.open(newline="") as handle:
                 kept = [row for row in csv.reader(handle) if row and row[0].isdigit()
                         and int(row[0]) <= resumed_at]
-        with path.open("w", newline="") as handle:
-            csv.writer(handle).writerows([LOG_COLUMNS, *kept])
+        lines = io.StringIO(newline="")
+        csv.writer(lines).writerows([LOG_COLUMNS, *kept])
+        write_text(path, lines.getvalue())
 
     def write(self, row: dict[str, float]) -> None:
         if self.enabled:
