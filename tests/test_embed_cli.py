@@ -458,7 +458,7 @@ def test_a_second_run_on_the_same_output_is_refused_naming_the_run_that_holds_it
     output = tmp_path / "out.hdf5"
     with exclusive_lock(lock_path(output), "elmo embed"):
         result = run("embed", "--quiet", input_file, output)
-    assert result.exit_code == 2 and "is in use by elmo embed (process" in result.output
+    assert result.exit_code == 2 and "is held by elmo embed (process" in result.output
     assert not output.exists() and not (tmp_path / "out.hdf5.partial").exists()
     embed(input_file, output)  # free again once the holder is gone
     assert not lock_path(output).exists()

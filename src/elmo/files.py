@@ -67,8 +67,8 @@ def exclusive_lock(path: str | Path, purpose: str) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise BusyError(f"{path.with_suffix('')} is in use by {holder}; wait for it to finish, "
-                            "or choose another output") from None
+            raise BusyError(f"{path} is held by {holder}: another run is writing there; wait for "
+                            "it to finish, or choose another output") from None
         if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
             break  # locked the file that is still at ``path``, not one removed meanwhile
         handle.close()

@@ -27,7 +27,8 @@ from tqdm import tqdm
 
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
-from elmo.files import atomic_path, write_text
+from elmo.files import atomic_path, exclusive_lock, write_text
+from elmo.threads import CoreShare
 
 MEAN = "mean"
 FILES = ("vectors.faiss", "occurrences.npy", "sentences.txt", "types.txt", "types.faiss",
@@ -64,7 +65,8 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
     sentences if known, sizes the progress bar.
     """
-    with atomic_path(folder, folder=True) as partial:
+    lock = Path(folder).with_name(Path(folder).name + ".lock")
+    with exclusive_lock(lock, "elmo index"), CoreShare(), atomic_path(folder, folder=True) as partial:
         return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
 
 

@@ -1,6 +1,7 @@
 """The ``elmo`` command-line tool: a thin layer over :mod:`elmo.embed.pipeline` and the loaders."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -33,8 +34,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name=DISTRIBUTION)
-def main() -> None:
+@click.option("--threads", type=click.IntRange(min=1), envvar="ELMO_NUM_THREADS",
+              help="Threads per process. Default: this process's share of the cores, shared with "
+                   "the other elmo commands running on the machine (also ELMO_NUM_THREADS).")
+def main(threads: int | None) -> None:
     """ELMo: deep contextualized word vectors from a character-input biLM."""
+    if threads is not None:
+        os.environ["ELMO_NUM_THREADS"] = str(threads)
 
 
 @main.command()

@@ -32,6 +32,7 @@ from elmo.embed.writers import (
 )
 from elmo.errors import InputError
 from elmo.files import exclusive_lock
+from elmo.threads import CoreShare
 
 
 @dataclass(frozen=True)
@@ -100,14 +101,14 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         "model": model_id or embedder.name, "max_sentence_length": embedder.max_sentence_length,
         "long_sentences": embedder.long_sentences, "layers": layers, "block_size": block_size,
     }
-    with exclusive_lock(lock_path(output_path), "elmo embed"):
+    with exclusive_lock(lock_path(output_path), "elmo embed"), CoreShare() as cores:
         store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
         for name in store.damaged:
             tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded again",
                        file=sys.stderr)
         try:
             resumed, totals, ranges = _embed_blocks(embedder, input_path, store, tokenize, layers,
-                                                    block_size, encoding, progress)
+                                                    block_size, encoding, progress, cores)
         except BaseException:
             if store.is_empty():
                 store.remove()  # leave no folder behind when nothing was finished
@@ -121,8 +122,9 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
 
 def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
                   tokenize: Callable[[str], list[str]], layers: str, block_size: int, encoding: str,
-                  progress: bool) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
-    """Embed and keep every block not yet in the store: (resumed lines, totals, block ranges)."""
+                  progress: bool, cores: CoreShare) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
+    """Embed and keep every block not yet in the store: (resumed lines, totals, block ranges).
+    Before each block the thread count is set to this process's share of the cores."""
     n_lines = count_lines(input_path)
     ranges = block_ranges(n_lines, block_size)
     finished = {block for block in ranges if store.has(*block)}
@@ -141,6 +143,7 @@ def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
                      for index, raw in enumerate(raw_lines, start)]
             sentences = [tokenize(text) for text in texts]
             stats = _block_stats(sentences, start, embedder, input_path)
+            cores.apply()
             if embedder.token_cache is not None:  # a block's vectors depend on the block alone, so a
                 embedder.token_cache.clear()      # resumed run writes what a clean run writes, bit for bit
             arrays = [select_layers(v, layers) for v in embedder.embed(sentences)]

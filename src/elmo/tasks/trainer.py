@@ -23,7 +23,7 @@ from tqdm import tqdm
 from elmo.corpora import corpus_path
 from elmo.embed.embedder import Embedder
 from elmo.errors import ConfigError
-from elmo.files import atomic_path, settings_differences, write_text
+from elmo.files import atomic_path, exclusive_lock, settings_differences, write_text
 from elmo.tasks.batches import TaskData
 from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import TaskConfig
@@ -32,6 +32,7 @@ from elmo.tasks.features import layer_store, model_key
 from elmo.tasks.saved import TaskModel
 from elmo.tasks.vocab import TokenVocab, label_list
 from elmo.tasks.word2vec import word2vec_vectors
+from elmo.threads import CoreShare
 
 # Settings a resumed run may change: its stopping rules (epochs may be extended).
 RESUMABLE = frozenset({"training.epochs", "training.patience", "training.max_minutes"})
@@ -121,7 +122,11 @@ def evaluate(task: TaskModel, data: TaskData) -> dict[str, float]:
 def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bool = True) -> dict:
     """Train (or resume) the config's task model; returns the results written to results.json."""
     output = Path(config.training.output_dir)
-    output.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(output / "train.lock", "elmo task train"), CoreShare():
+        return _train_task(config, output, cache, progress)
+
+
+def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, progress: bool) -> dict:
     prepared = prepare(config, cache, progress)
     task, t = prepared.task, config.training
     metric = MAIN_METRIC[config.data.format]

@@ -11,6 +11,7 @@ import csv
 import io
 import math
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -23,11 +24,12 @@ from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import ConfigError
 from elmo.evaluate.perplexity import perplexity
-from elmo.files import weights_fingerprint, write_text
+from elmo.files import exclusive_lock, weights_fingerprint, write_text
 from elmo.interop.model_folder import ModelFolder, TrainingRecord
 from elmo.modules.bilm import BiLM, LSTMState
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.modules.softmax import build_softmax
+from elmo.threads import CoreShare
 from elmo.train.checkpoint import Checkpoints
 from elmo.train.config import TrainConfig
 from elmo.train.distributed import Context, finish, initialise
@@ -123,8 +125,11 @@ def to_tensors(batch: LMBatch, device: torch.device) -> tuple[torch.Tensor, ...]
 def train(config: TrainConfig, progress: bool = True) -> Path:
     """Run (or resume) training; returns the folder of the final model."""
     context = initialise()
+    output_dir = Path(config.training.output_dir)
+    lock = exclusive_lock(output_dir / "train.lock", "elmo train") if context.is_main else nullcontext()
     try:
-        return _train(config, context, progress)
+        with lock, CoreShare():
+            return _train(config, context, progress)
     finally:
         finish(context)
 

@@ -1,0 +1,44 @@
+"""Sharing the cores between elmo processes running at the same time."""
+import fcntl
+import os
+
+import pytest
+
+from elmo.threads import CoreShare
+
+
+@pytest.fixture()
+def share(tmp_path, monkeypatch):
+    monkeypatch.delenv("ELMO_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    with CoreShare(tmp_path) as share:
+        yield share
+
+
+def test_a_process_alone_uses_every_core(share):
+    assert share.running() == 1 and share.threads() == 8
+
+
+def test_running_processes_share_the_cores_and_a_finished_one_stops_counting(share, tmp_path):
+    others = [open(tmp_path / f"{pid}.lock", "w") for pid in (111111, 222222, 333333)]
+    for handle in others:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as another live process holds its lock
+    assert share.running() == 4 and share.threads() == 2
+    others[0].close()  # that process exited (or was killed): the system released its lock
+    assert share.running() == 3 and share.threads() == 2
+    assert not (tmp_path / "111111.lock").exists()
+    for handle in others[1:]:
+        handle.close()
+    assert share.threads() == 8
+
+
+def test_a_fixed_thread_count_wins(share, monkeypatch):
+    monkeypatch.setenv("ELMO_NUM_THREADS", "3")
+    assert share.threads() == 3
+
+
+def test_leaving_removes_the_processes_lock(tmp_path):
+    with CoreShare(tmp_path):
+        assert len(list(tmp_path.glob("*.lock"))) == 1
+    assert not list(tmp_path.glob("*.lock"))
