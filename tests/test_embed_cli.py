@@ -453,15 +453,14 @@ def test_demo_prints_a_similarity_per_layer_for_each_pair():
 
 
 def test_a_second_run_on_the_same_output_is_refused_naming_the_run_that_holds_it(input_file, tmp_path):
-    from elmo.embed.pipeline import lock_path
-    from elmo.files import exclusive_lock
+    from elmo.files import exclusive_lock, lock_beside
     output = tmp_path / "out.hdf5"
-    with exclusive_lock(lock_path(output), "elmo embed"):
+    with exclusive_lock(lock_beside(output), "elmo embed"):
         result = run("embed", "--quiet", input_file, output)
     assert result.exit_code == 2 and "is held by elmo embed (process" in result.output
     assert not output.exists() and not (tmp_path / "out.hdf5.partial").exists()
     embed(input_file, output)  # free again once the holder is gone
-    assert not lock_path(output).exists()
+    assert not lock_beside(output).exists()
 
 
 def test_a_resumed_run_writes_exactly_what_a_clean_run_writes(tmp_path, monkeypatch):
@@ -511,3 +510,18 @@ def test_a_slash_in_a_sentence_key_is_refused_not_nested(tmp_path):
     assert result.exit_code == 2 and "holds '/'" in result.output
     embed(source, tmp_path / "out.npz", "--use-sentence-keys")
     assert list(read_vectors(tmp_path / "out.npz")) == ["either / or"]
+
+
+def test_a_full_disk_is_reported_naming_the_output(input_file, tmp_path, monkeypatch):
+    from elmo.embed import writers
+
+    def no_space(self, key, array, tokens=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writers.Hdf5Writer, "write", no_space)
+    result = run("embed", "--quiet", input_file, tmp_path / "out.hdf5")
+    assert result.exit_code == 1
+    assert "No space left on device while writing" in result.output and "out.hdf5" in result.output
+    assert not (tmp_path / "out.hdf5").exists() and not list(tmp_path.glob("out.partial-*"))
+    monkeypatch.undo()
+    embed(input_file, tmp_path / "out.hdf5")  # the kept blocks finish the run once there is room

@@ -201,6 +201,7 @@ def test_empty_corpus_is_reported(tmp_path):
     empty.write_text("\n\n")
     result = _cli("train", write_config(tmp_path, train=str(empty)), "-q")
     assert result.exit_code == 2 and "no sentences" in result.output, result.output
+    assert not (tmp_path / "run").exists()  # no log, no folder left behind
 
 
 def test_vocabulary_without_specials_is_reported(tmp_path):

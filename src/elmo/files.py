@@ -27,7 +27,8 @@ from elmo.errors import BusyError
 def atomic_path(path: str | Path, folder: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path``, on error it is removed.
 
-    The temporary name keeps the destination's suffix (``x.partial-<pid>.npz`` for ``x.npz``), so
+    An error without a file name (a full disk, say) is raised again naming ``path``. The
+    temporary name keeps the destination's suffix (``x.partial-<pid>.npz`` for ``x.npz``), so
     libraries that choose a format by suffix write the right one. With ``folder=True`` the
     temporary path is an empty folder and a folder already at ``path`` is replaced whole.
     """
@@ -42,6 +43,11 @@ def atomic_path(path: str | Path, folder: bool = False) -> Iterator[Path]:
         if folder and path.exists():
             _remove(path)
         os.replace(temporary, path)
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        message = f"{error.strerror or error} while writing {path}"  # e.g. a full disk
+        raise (OSError(error.errno, message) if error.errno else OSError(message)) from error
     finally:
         _remove(temporary)
 
@@ -81,6 +87,12 @@ def exclusive_lock(path: str | Path, purpose: str) -> Iterator[None]:
     finally:
         path.unlink(missing_ok=True)
         handle.close()
+
+
+def lock_beside(path: str | Path) -> Path:
+    """The lock file that one run at a time holds while it writes ``path``: ``<path>.lock``."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
 
 
 def file_sha256(path: str | Path) -> str:

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
-from elmo.files import atomic_path, exclusive_lock, write_text
+from elmo.files import atomic_path, exclusive_lock, lock_beside, write_text
 from elmo.threads import CoreShare
 
 MEAN = "mean"
@@ -65,8 +65,7 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
     sentences if known, sizes the progress bar.
     """
-    lock = Path(folder).with_name(Path(folder).name + ".lock")
-    with exclusive_lock(lock, "elmo index"), CoreShare(), atomic_path(folder, folder=True) as partial:
+    with exclusive_lock(lock_beside(folder), "elmo index"), CoreShare(), atomic_path(folder, folder=True) as partial:
         return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
 
 

@@ -31,7 +31,7 @@ from elmo.embed.writers import (
     select_layers,
 )
 from elmo.errors import InputError
-from elmo.files import exclusive_lock
+from elmo.files import exclusive_lock, lock_beside
 from elmo.threads import CoreShare
 
 
@@ -101,7 +101,7 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         "model": model_id or embedder.name, "max_sentence_length": embedder.max_sentence_length,
         "long_sentences": embedder.long_sentences, "layers": layers, "block_size": block_size,
     }
-    with exclusive_lock(lock_path(output_path), "elmo embed"), CoreShare() as cores:
+    with exclusive_lock(lock_beside(output_path), "elmo embed"), CoreShare() as cores:
         store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
         for name in store.damaged:
             tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded again",
@@ -156,11 +156,6 @@ def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
             rate = new_tokens / max(time.perf_counter() - embed_started, 1e-9)
             bar.set_postfix_str(f"{rate:,.0f} tokens/s")
     return resumed, totals, ranges
-
-
-def lock_path(output_path: Path) -> Path:
-    """The lock file that one run at a time holds while it writes ``output_path``."""
-    return output_path.with_name(output_path.name + ".lock")
 
 
 def count_lines(path: str | Path) -> int:

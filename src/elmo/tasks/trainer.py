@@ -23,7 +23,13 @@ from tqdm import tqdm
 from elmo.corpora import corpus_path
 from elmo.embed.embedder import Embedder
 from elmo.errors import ConfigError
-from elmo.files import atomic_path, exclusive_lock, settings_differences, write_text
+from elmo.files import (
+    atomic_path,
+    exclusive_lock,
+    lock_beside,
+    settings_differences,
+    write_text,
+)
 from elmo.tasks.batches import TaskData
 from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import TaskConfig
@@ -122,7 +128,7 @@ def evaluate(task: TaskModel, data: TaskData) -> dict[str, float]:
 def train_task(config: TaskConfig, cache: str | Path | None = None, progress: bool = True) -> dict:
     """Train (or resume) the config's task model; returns the results written to results.json."""
     output = Path(config.training.output_dir)
-    with exclusive_lock(output / "train.lock", "elmo task train"), CoreShare():
+    with exclusive_lock(lock_beside(output), "elmo task train"), CoreShare():
         return _train_task(config, output, cache, progress)
 
 

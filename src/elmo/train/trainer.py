@@ -22,9 +22,9 @@ from elmo.config import BiLMConfig
 from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
 from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
-from elmo.errors import ConfigError
+from elmo.errors import ConfigError, InputError
 from elmo.evaluate.perplexity import perplexity
-from elmo.files import exclusive_lock, weights_fingerprint, write_text
+from elmo.files import exclusive_lock, lock_beside, weights_fingerprint, write_text
 from elmo.interop.model_folder import ModelFolder, TrainingRecord
 from elmo.modules.bilm import BiLM, LSTMState
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
@@ -126,7 +126,7 @@ def train(config: TrainConfig, progress: bool = True) -> Path:
     """Run (or resume) training; returns the folder of the final model."""
     context = initialise()
     output_dir = Path(config.training.output_dir)
-    lock = exclusive_lock(output_dir / "train.lock", "elmo train") if context.is_main else nullcontext()
+    lock = exclusive_lock(lock_beside(output_dir), "elmo train") if context.is_main else nullcontext()
     try:
         with lock, CoreShare():
             return _train(config, context, progress)
@@ -182,6 +182,9 @@ class TrainingState:
 
 
 def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
+    if next(iter_sentences(expand_shards(config.data.train)), None) is None:
+        raise InputError(f"no sentences to train on: every line of {', '.join(config.data.train)} "
+                         "is blank")
     output_dir = Path(config.training.output_dir)
     torch.manual_seed(config.training.seed)
     vocab = Vocabulary.load(config.data.vocab)
