@@ -177,7 +177,10 @@ def check_paths(input_path: Path, output_path: Path, overwrite: bool) -> None:
     if output_path.exists() and output_path.resolve() == input_path.resolve():
         raise InputError(f"the output file is the input file: {output_path}")
     if output_path.exists() and not overwrite:
-        raise InputError(f"output file exists: {output_path} (pass --overwrite to replace it)")
+        leftover = partial_folder(output_path)
+        note = (f"; {leftover} is left from the run that finished it and can be deleted"
+                if leftover.exists() else "")
+        raise InputError(f"output file exists: {output_path} (pass --overwrite to replace it){note}")
     if output_path.is_dir():
         raise InputError(f"output is a folder: {output_path}")
     if not output_path.absolute().parent.is_dir():
