@@ -525,3 +525,10 @@ def test_a_full_disk_is_reported_naming_the_output(input_file, tmp_path, monkeyp
     assert not (tmp_path / "out.hdf5").exists() and not list(tmp_path.glob("out.partial-*"))
     monkeypatch.undo()
     embed(input_file, tmp_path / "out.hdf5")  # the kept blocks finish the run once there is room
+
+
+def test_the_summary_counts_agree_in_number(tmp_path):
+    source = tmp_path / "one.txt"
+    source.write_text("Hello\n", encoding="utf-8")
+    result = run("embed", source, tmp_path / "out.hdf5")
+    assert result.exit_code == 0 and "embedded 1 line (1 token)" in result.output
