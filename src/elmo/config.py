@@ -28,12 +28,19 @@ TRAINING_KEYS = (
     "sample_softmax", "word_emb_file",
 )
 ACTIVATIONS = ("relu", "tanh")
+CHARACTER_SETS = ("bytes", "codepoints")
+FIRST_CODEPOINT_ID = 7  # code-point models: ids 1-6 are the special symbols (modules/char_ids.py)
 SOFTMAXES = ("full", "sampled", "adaptive")
 
 
 @dataclass(frozen=True)
 class CharCNNConfig:
-    """Character CNN token encoder: byte embedding, max-pooled filters, highway layers."""
+    """Character CNN token encoder: character embedding, max-pooled filters, highway layers.
+
+    ``characters`` is ``"bytes"`` (the original: a token's UTF-8 bytes, 262 ids) or
+    ``"codepoints"`` (Unicode characters from the model's own character vocabulary, as
+    ELMoForManyLangs; ``n_characters`` is then the vocabulary size plus the special ids).
+    """
 
     filters: tuple[tuple[int, int], ...]  # (width, number of filters) per convolution
     n_highway: int
@@ -41,6 +48,7 @@ class CharCNNConfig:
     n_characters: int = 262
     max_characters_per_token: int = 50
     activation: str = "relu"
+    characters: str = "bytes"
 
     @property
     def max_width(self) -> int:
@@ -71,6 +79,7 @@ class WordEmbeddingConfig:
     dim: int
     bos_id: int
     eos_id: int
+    unk_id: int | None = None  # the id of unknown words; None: the vocabulary's <UNK>
 
 
 @dataclass(frozen=True)
@@ -162,10 +171,12 @@ class BiLMConfig:
                 "filters": [list(f) for f in cnn.filters],
                 "max_characters_per_token": cnn.max_characters_per_token,
                 "n_characters": cnn.n_characters, "n_highway": cnn.n_highway,
+                **({"characters": cnn.characters} if cnn.characters != "bytes" else {}),
             }
         if word is not None:
             options["word_embedding"] = {"vocab_size": word.vocab_size, "dim": word.dim,
-                                         "bos_id": word.bos_id, "eos_id": word.eos_id}
+                                         "bos_id": word.bos_id, "eos_id": word.eos_id,
+                                         **({"unk_id": word.unk_id} if word.unk_id is not None else {})}
         return {
             **options,
             "lstm": {
@@ -207,8 +218,11 @@ def _positive(value: int, key: str, source: str) -> int:
 def _char_cnn(section: Any, source: str) -> CharCNNConfig:
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected an object")
-    reject_unknown(section, ("activation", "embedding", "filters", "max_characters_per_token",
-                              "n_characters", "n_highway"), source)
+    reject_unknown(section, ("activation", "characters", "embedding", "filters",
+                              "max_characters_per_token", "n_characters", "n_highway"), source)
+    characters = section.get("characters", "bytes")
+    if characters not in CHARACTER_SETS:
+        raise ConfigError(f"{source}: 'characters' must be one of {CHARACTER_SETS}, found {characters!r}")
     embedding = _require(section, "embedding", dict, source)
     reject_unknown(embedding, ("dim",), f"{source}: embedding")
     embedding_dim = _positive(_require(embedding, "dim", int, f"{source}: embedding"), "dim", source)
@@ -220,10 +234,14 @@ def _char_cnn(section: Any, source: str) -> CharCNNConfig:
                           f"of positive integers, found {raw_filters!r}")
     filters = tuple((int(w), int(n)) for w, n in raw_filters)
     n_characters = section.get("n_characters", 262)
-    if n_characters == 261:
+    if characters == "codepoints":
+        if type(n_characters) is not int or n_characters <= FIRST_CODEPOINT_ID:
+            raise ConfigError(f"{source}: 'n_characters' must be an integer above "
+                              f"{FIRST_CODEPOINT_ID} for code-point characters, found {n_characters!r}")
+    elif n_characters == 261:
         raise ConfigError(f"{source}: 'n_characters' is 261, the value used during training; released "
                           "models use 262 (ids are shifted by one so that 0 marks padding): set it to 262")
-    if n_characters != 262:
+    elif n_characters != 262:
         raise ConfigError(f"{source}: 'n_characters' must be 262, found {n_characters!r}")
     max_chars = _positive(section.get("max_characters_per_token", 50), "max_characters_per_token",
                           source)
@@ -236,18 +254,19 @@ def _char_cnn(section: Any, source: str) -> CharCNNConfig:
     n_highway = _require(section, "n_highway", int, source)
     if n_highway < 0:
         raise ConfigError(f"{source}: 'n_highway' must be >= 0, found {n_highway}")
-    return CharCNNConfig(filters, n_highway, embedding_dim, n_characters, max_chars, activation)
+    return CharCNNConfig(filters, n_highway, embedding_dim, n_characters, max_chars, activation,
+                         characters)
 
 
 def _word_embedding(section: Any, source: str) -> WordEmbeddingConfig:
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected an object")
-    reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id"), source)
-    values = {key: _require(section, key, int, source) for key in ("vocab_size", "dim", "bos_id",
-                                                                    "eos_id")}
+    reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id", "unk_id"), source)
+    ids = ("bos_id", "eos_id", "unk_id") if "unk_id" in section else ("bos_id", "eos_id")
+    values = {key: _require(section, key, int, source) for key in ("vocab_size", "dim", *ids)}
     _positive(values["vocab_size"], "vocab_size", source)
     _positive(values["dim"], "dim", source)
-    for key in ("bos_id", "eos_id"):
+    for key in ids:
         if not 0 <= values[key] < values["vocab_size"]:
             raise ConfigError(f"{source}: '{key}' must be a vocabulary id, found {values[key]}")
     return WordEmbeddingConfig(**values)

@@ -293,7 +293,7 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
     from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 
     folder = elmo.ModelFolder.load(model_path)
-    if not folder.is_native:
+    if folder.softmax is None:
         raise ModelFileError(f"{model_path} is not a model folder written by `elmo train`; the "
                              "original HDF5 format has no softmax, so its perplexity is undefined")
     model = BiLMWithSoftmax(folder.bilm, folder.softmax)

@@ -5,8 +5,9 @@ or this package's own layout, which is that plus what the original lacks::
 
     options.json   the model's options (original layout)     } together, readable by any tool
     weights.hdf5   the biLM's weights (original layout)      } that reads the original format
-    extra.pt       the softmax's weights (float16 or float32)
+    extra.pt       the softmax's weights (float16 or float32), for models trained here
     vocab.txt      the softmax (and word-input) vocabulary, one token per line
+    chars.json     the character vocabulary of a code-point model (a JSON list)
     config.json    {"format": "elmo-native-3", "softmax": {...}, "softmax_float16": ...,
                     "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
                     file above}}
@@ -42,8 +43,8 @@ BUNDLED_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = "en-small"
 FORMAT = "elmo-native-3"
 CONFIG_FILE, OPTIONS_FILE, WEIGHTS_FILE = "config.json", "options.json", "weights.hdf5"
-EXTRA_FILE, VOCAB_FILE = "extra.pt", "vocab.txt"
-CHECKED_FILES = (OPTIONS_FILE, WEIGHTS_FILE, EXTRA_FILE, VOCAB_FILE)
+EXTRA_FILE, VOCAB_FILE, CHARS_FILE = "extra.pt", "vocab.txt", "chars.json"
+CHECKED_FILES = (OPTIONS_FILE, WEIGHTS_FILE, EXTRA_FILE, VOCAB_FILE, CHARS_FILE)
 WEIGHT_FILE_NAMES = (WEIGHTS_FILE, "lm_weights.hdf5")
 DOCUMENTS = ("MODEL_CARD.md", "training_log.csv", "NOTICE")
 
@@ -84,6 +85,7 @@ class ModelFolder:
         softmax: the language model's output layer, or None (original-format models lack it).
         softmax_config: how ``softmax`` is built (None with it).
         vocabulary: the softmax and word-input vocabulary, or None (original format).
+        characters: a code-point model's character vocabulary (see ``CodepointVocabulary``).
         softmax_float16: store the softmax in float16 (half the size).
         tokenizer: what tokenized the training text (see :mod:`elmo.data.tokenizers`).
         training: how the model was trained, for models trained here.
@@ -94,6 +96,7 @@ class ModelFolder:
     softmax: nn.Module | None = None
     softmax_config: SoftmaxConfig | None = None
     vocabulary: list[str] | None = None
+    characters: list[str] | None = None
     softmax_float16: bool = False
     tokenizer: str = "whitespace"
     training: TrainingRecord | None = None
@@ -101,11 +104,12 @@ class ModelFolder:
 
     @property
     def is_native(self) -> bool:
-        """True when the folder holds a softmax (this package's layout)."""
-        return self.softmax is not None
+        """True when the model needs this package's layout: it has a softmax, or reads words or
+        code points (the original layout holds a byte-character biLM alone)."""
+        return any(part is not None for part in (self.softmax, self.vocabulary, self.characters))
 
     def save(self, folder: str | Path) -> Path:
-        """Write the folder atomically: the native layout with a softmax, else the original one."""
+        """Write the folder atomically, in the native layout if :attr:`is_native`, else the original."""
         if not self.is_native and self.bilm.config.token_encoder != "char":
             raise ModelFileError("the original format holds character-input models only; this "
                                  f"model reads words ({self.bilm.config.token_encoder!r})")
@@ -115,17 +119,25 @@ class ModelFolder:
             for name, text in self.documents.items():
                 write_text(temporary / name, text)
             if self.is_native:
-                dtype = torch.float16 if self.softmax_float16 else torch.float32
-                torch.save({name: tensor.detach().to("cpu", dtype)
-                            for name, tensor in self.softmax.state_dict().items()},
-                           temporary / EXTRA_FILE)
-                write_text(temporary / VOCAB_FILE, "".join(f"{token}\n" for token in self.vocabulary))
-                config = {"format": FORMAT, "softmax": dataclasses.asdict(self.softmax_config),
-                          "softmax_float16": self.softmax_float16, "tokenizer": self.tokenizer,
-                          "training": self.training and dataclasses.asdict(self.training),
-                          "sha256": {name: file_sha256(temporary / name) for name in CHECKED_FILES}}
-                write_text(temporary / CONFIG_FILE, _json(config))
+                self._save_native(temporary)
         return Path(folder)
+
+    def _save_native(self, temporary: Path) -> None:
+        if self.softmax is not None:
+            dtype = torch.float16 if self.softmax_float16 else torch.float32
+            torch.save({name: tensor.detach().to("cpu", dtype)
+                        for name, tensor in self.softmax.state_dict().items()}, temporary / EXTRA_FILE)
+        if self.vocabulary is not None:
+            write_text(temporary / VOCAB_FILE, "".join(f"{token}\n" for token in self.vocabulary))
+        if self.characters is not None:
+            write_text(temporary / CHARS_FILE, json.dumps(self.characters, ensure_ascii=False))
+        config = {"format": FORMAT,
+                  "softmax": self.softmax_config and dataclasses.asdict(self.softmax_config),
+                  "softmax_float16": self.softmax_float16, "tokenizer": self.tokenizer,
+                  "training": self.training and dataclasses.asdict(self.training),
+                  "sha256": {name: file_sha256(temporary / name) for name in CHECKED_FILES
+                             if (temporary / name).is_file()}}
+        write_text(temporary / CONFIG_FILE, _json(config))
 
     @classmethod
     def load(cls, name_or_path: str | Path | None = None, options_file: str | Path | None = None,
@@ -200,8 +212,8 @@ class _FolderConfig:
     """``config.json`` of a native folder."""
 
     format: str
-    softmax: SoftmaxConfig
     sha256: dict[str, str]
+    softmax: SoftmaxConfig | None = None
     softmax_float16: bool = False
     tokenizer: str = "whitespace"
     training: TrainingRecord | None = None
@@ -215,11 +227,23 @@ def _load_native(folder: Path) -> ModelFolder:
             raise ModelFileError(f"{path} is damaged: its SHA-256 differs from the one recorded in "
                                  f"{CONFIG_FILE}; copy the model folder again")
     bilm = _read_bilm(folder / OPTIONS_FILE, folder / WEIGHTS_FILE)
-    vocab_path = folder / VOCAB_FILE
-    if not vocab_path.is_file():
+    vocab_path, chars_path = folder / VOCAB_FILE, folder / CHARS_FILE
+    needs_vocabulary = config.softmax is not None or bilm.config.word_embedding is not None
+    if needs_vocabulary and not vocab_path.is_file():
         raise ModelFileError(f"{folder}: {VOCAB_FILE} is missing")
-    vocabulary = vocab_path.read_text(encoding="utf-8").split("\n")[:-1]
-    head = build_softmax(config.softmax, bilm.config.lstm.projection_dim, len(vocabulary))
+    vocabulary = vocab_path.read_text(encoding="utf-8").split("\n")[:-1] if needs_vocabulary else None
+    characters = None
+    if bilm.config.char_cnn is not None and bilm.config.char_cnn.characters == "codepoints":
+        if not chars_path.is_file():
+            raise ModelFileError(f"{folder}: {CHARS_FILE} is missing (the model reads code points)")
+        characters = json.loads(chars_path.read_text(encoding="utf-8"))
+    head = None if config.softmax is None else _load_softmax(folder, config.softmax, bilm, vocabulary)
+    return ModelFolder(bilm, head, config.softmax, vocabulary, characters, config.softmax_float16,
+                       config.tokenizer, config.training, _documents(folder))
+
+
+def _load_softmax(folder: Path, softmax: SoftmaxConfig, bilm: BiLM, vocabulary: list[str]) -> nn.Module:
+    head = build_softmax(softmax, bilm.config.lstm.projection_dim, len(vocabulary))
     extra_path = folder / EXTRA_FILE
     if not extra_path.is_file():
         raise ModelFileError(f"{folder}: {EXTRA_FILE} is missing")
@@ -232,8 +256,7 @@ def _load_native(folder: Path) -> ModelFolder:
     except RuntimeError as error:
         raise ModelFileError(f"{extra_path} does not match {CONFIG_FILE} and {VOCAB_FILE}: "
                              f"{error}") from None
-    return ModelFolder(bilm, head.eval(), config.softmax, vocabulary, config.softmax_float16,
-                       config.tokenizer, config.training, _documents(folder))
+    return head.eval()
 
 
 def _read_config(folder: Path) -> _FolderConfig:

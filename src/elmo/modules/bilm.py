@@ -68,7 +68,8 @@ class BiLM(nn.Module):
             ProjectedLSTM(lstm.projection_dim, lstm.dim, lstm.projection_dim, lstm.cell_clip,
                           lstm.proj_clip, directions=2)
             for _layer in range(lstm.n_layers))
-        markers = np.stack(sentence_boundary_ids(config.max_characters))
+        characters = config.char_cnn.characters if config.char_cnn is not None else "bytes"
+        markers = np.stack(sentence_boundary_ids(config.max_characters, characters))
         self.register_buffer("marker_ids", torch.from_numpy(markers), persistent=False)  # (2, C)
 
     def zero_state(self, batch_size: int) -> LSTMState:

@@ -1,13 +1,11 @@
-"""Character CNN token encoder: byte embeddings -> max-pooled convolutions -> highway -> projection."""
+"""Character CNN token encoder: character embeddings -> max-pooled convolutions -> highway."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from elmo.modules.char_ids import PAD_CHAR
 
-PAD_ID = PAD_CHAR + 1  # padding character after the +1 shift
 _BUCKET = 4  # tokens are grouped by length in steps of this many windows
 _CHUNK_SCORES = 1 << 19  # window scores computed at once, so that pooling reads them from cache
 
@@ -27,6 +25,7 @@ class CharacterCNN(nn.Module):
         filters: (width, count) per convolution.
         max_characters: characters per token, padding included.
         activation: ``"relu"`` or ``"tanh"``, applied after pooling.
+        pad_id: the id of the padding character after a token's end.
 
     Shape:
         - Input: (N, max_characters) character ids, int64.
@@ -34,8 +33,9 @@ class CharacterCNN(nn.Module):
     """
 
     def __init__(self, n_characters: int, embedding_dim: int, filters: tuple[tuple[int, int], ...],
-                 max_characters: int, activation: str = "relu") -> None:
+                 max_characters: int, activation: str = "relu", pad_id: int = 261) -> None:
         super().__init__()
+        self.pad_id = pad_id
         self.char_embedding = nn.Embedding(n_characters, embedding_dim, padding_idx=0)
         self.convolutions = nn.ModuleList(nn.Conv1d(embedding_dim, count, width)
                                           for width, count in filters)
@@ -62,7 +62,7 @@ class CharacterCNN(nn.Module):
             return output
         kernel, bias = self._fused_kernel()
         # Characters before the padding: begin-of-word, bytes, end-of-word (all of them if no padding).
-        lengths = (char_ids != PAD_ID).sum(dim=1)
+        lengths = (char_ids != self.pad_id).sum(dim=1)
         # Windows per token: all that touch a real character plus one all-padding window.
         n_windows = torch.clamp((lengths + _BUCKET) // _BUCKET * _BUCKET, max=self.max_characters)
         order = torch.argsort(n_windows)

@@ -6,6 +6,7 @@ from torch import nn
 
 from elmo.config import BiLMConfig
 from elmo.modules.char_cnn import CharacterCNN, Highway
+from elmo.modules.char_ids import pad_id
 
 
 class TokenEncoder(nn.Module):
@@ -23,13 +24,13 @@ class TokenEncoder(nn.Module):
         super().__init__()
         cnn, word = config.char_cnn, config.word_embedding
         self.cnn = (CharacterCNN(cnn.n_characters, cnn.embedding_dim, cnn.filters,
-                                 cnn.max_characters_per_token, cnn.activation)
+                                 cnn.max_characters_per_token, cnn.activation, pad_id(cnn.characters))
                     if cnn is not None else None)
         self.word_embedding = nn.Embedding(word.vocab_size, word.dim) if word is not None else None
         self.highway = self.projection = None
         if cnn is not None:
+            self.highway = Highway(self.cnn.output_dim, cnn.n_highway)
             width = self.cnn.output_dim + (word.dim if word is not None else 0)
-            self.highway = Highway(width, cnn.n_highway)
             self.projection = nn.Linear(width, config.lstm.projection_dim)
         self.output_dim = config.lstm.projection_dim
         self.max_characters = config.max_characters
@@ -40,7 +41,7 @@ class TokenEncoder(nn.Module):
             raise ValueError("this model reads word ids: pass word_ids")
         if self.cnn is None:
             return self.word_embedding(word_ids)
-        features = self.cnn(char_ids)
+        features = self.highway(self.cnn(char_ids))
         if self.uses_words:
-            features = torch.cat([features, self.word_embedding(word_ids)], dim=-1)
-        return self.projection(self.highway(features))
+            features = torch.cat([self.word_embedding(word_ids), features], dim=-1)
+        return self.projection(features)

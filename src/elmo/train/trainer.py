@@ -47,7 +47,7 @@ def language_model_for(config: TrainConfig, vocab: Vocabulary) -> BiLMWithSoftma
         bilm = BiLM(BiLMConfig.from_options(options, "[model]"))
         return BiLMWithSoftmax(bilm, _softmax_for(config, bilm, len(vocab)), config.training.dropout)
     folder = ModelFolder.load(source)
-    if folder.is_native:
+    if folder.softmax is not None:
         if folder.vocabulary != vocab.tokens:
             raise ConfigError(f"[data] vocab differs from the vocabulary of {source}; continue "
                               f"training with the model's own vocabulary ({source}/vocab.txt)")
@@ -247,7 +247,8 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             torch.cuda.get_device_name(context.device) if context.device.type == "cuda" else None,
             torch.get_num_threads())
         ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens,
-                    config.training.softmax_float16, config.data.tokenizer, record).save(final)
+                    softmax_float16=config.training.softmax_float16,
+                    tokenizer=config.data.tokenizer, training=record).save(final)
     context.barrier()
     return final
 
