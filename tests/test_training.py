@@ -158,7 +158,7 @@ def test_word_and_fused_token_encoders_train_and_embed(tmp_path, encoder):
     if encoder == "word":  # an unknown word gets the <UNK> vector at layer 0
         other = loaded.embed([["another-unknown"]])[0]
         np.testing.assert_allclose(other[0, 0], vectors[0, 2], atol=1e-6)
-    with pytest.raises(elmo.ModelFileError, match="character-input models only"):
+    with pytest.raises(elmo.ModelFileError, match="byte-character models only"):
         ModelFolder(loaded.bilm).save(tmp_path / "exported")
 
 

@@ -69,10 +69,17 @@ def test_missing_specials_are_listed():
         Vocabulary(["<S>", "a"])
 
 
-@pytest.mark.parametrize("bad", ["", "two words", "tab\there"])
-def test_empty_or_whitespace_tokens_are_rejected_naming_their_id(bad):
+@pytest.mark.parametrize("bad", ["", "two\nlines", "line\u2028separator"])
+def test_empty_tokens_and_line_breaks_are_rejected_naming_their_id(bad):
     with pytest.raises(InputError, match=re.escape(f"token id 3: {bad!r} is not a token")):
         Vocabulary([*SPECIALS, bad])
+
+
+def test_a_token_with_whitespace_is_looked_up_but_cannot_be_saved(tmp_path):
+    vocabulary = Vocabulary([*SPECIALS, "two words", "\u3000"])
+    assert list(vocabulary.encode(["two words", "\u3000", "two"])) == [3, 4, vocabulary.unk_id]
+    with pytest.raises(InputError, match="holds whitespace"):
+        vocabulary.save(tmp_path / "vocab.txt")
 
 
 def test_duplicate_tokens_are_rejected_naming_both_places():

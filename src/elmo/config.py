@@ -80,6 +80,8 @@ class WordEmbeddingConfig:
     bos_id: int
     eos_id: int
     unk_id: int | None = None  # the id of unknown words; None: the vocabulary's <UNK>
+    max_characters: int | None = None  # words are cut to this many code points minus two before
+    #                                    the lookup (ELMoForManyLangs); None: whole words
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,9 @@ class BiLMConfig:
         if word is not None:
             options["word_embedding"] = {"vocab_size": word.vocab_size, "dim": word.dim,
                                          "bos_id": word.bos_id, "eos_id": word.eos_id,
-                                         **({"unk_id": word.unk_id} if word.unk_id is not None else {})}
+                                         **{key: value for key, value in (("unk_id", word.unk_id),
+                                            ("max_characters", word.max_characters))
+                                            if value is not None}}
         return {
             **options,
             "lstm": {
@@ -261,9 +265,13 @@ def _char_cnn(section: Any, source: str) -> CharCNNConfig:
 def _word_embedding(section: Any, source: str) -> WordEmbeddingConfig:
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: expected an object")
-    reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id", "unk_id"), source)
+    reject_unknown(section, ("vocab_size", "dim", "bos_id", "eos_id", "unk_id", "max_characters"),
+                   source)
     ids = ("bos_id", "eos_id", "unk_id") if "unk_id" in section else ("bos_id", "eos_id")
     values = {key: _require(section, key, int, source) for key in ("vocab_size", "dim", *ids)}
+    if "max_characters" in section:
+        values["max_characters"] = _positive(_require(section, "max_characters", int, source),
+                                             "max_characters", source)
     _positive(values["vocab_size"], "vocab_size", source)
     _positive(values["dim"], "dim", source)
     for key in ids:

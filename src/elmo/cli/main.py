@@ -307,11 +307,24 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("output_dir", metavar="OUTPUT_DIR", type=click.Path(path_type=Path))
-def export(model_path: Path, output_dir: Path) -> None:
-    """Write MODEL (a folder written by `elmo train`, or any model elmo loads) as options.json +
-    weights.hdf5 in the original bilm-tf layout, readable by tools that load that format."""
-    folder = elmo.ModelFolder(elmo.ModelFolder.load(model_path).bilm).save(output_dir)
-    click.echo(f"wrote {folder / 'options.json'} and {folder / 'weights.hdf5'}", err=True)
+@click.option("--format", "layout", type=click.Choice(("bilm-tf", "native", "elmoformanylangs")),
+              default="bilm-tf", show_default=True,
+              help="bilm-tf: options.json + weights.hdf5 (byte-character models); native: this "
+                   "package's model folder; elmoformanylangs: a folder ELMoForManyLangs' Embedder "
+                   "reads (code-point or word-input models).")
+def export(model_path: Path, output_dir: Path, layout: str) -> None:
+    """Write MODEL (any model elmo loads: a bundled name, a model folder, an ELMoForManyLangs folder)
+    in another layout."""
+    from elmo.interop.elmoformanylangs import write_elmoformanylangs
+
+    model = elmo.ModelFolder.load(model_path)
+    if layout == "bilm-tf":
+        elmo.ModelFolder(model.bilm).save(output_dir)
+    elif layout == "native":
+        model.save(output_dir)
+    else:
+        write_elmoformanylangs(model, output_dir)
+    click.echo(f"wrote {output_dir}", err=True)
 
 
 @main.group()

@@ -13,8 +13,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from elmo.errors import InputError
 from elmo.config import FIRST_CODEPOINT_ID
+from elmo.errors import InputError
 from elmo.modules.char_ids import (
     BOS_CHAR,
     BOW_CHAR,
@@ -88,7 +88,7 @@ class CodepointVocabulary:
     Character ``i`` of the list has id ``FIRST_CODEPOINT_ID + i``; any other character is the
     unknown character. A token is cut to ``max_characters - 2`` code points (ELMoForManyLangs
     cuts it before its word lookup too: see :meth:`cut`); the tokens ``<bos>`` and ``<eos>`` are the
-    sentence markers.
+    sentence markers, and an empty token is begin- and end-of-word alone, as there.
 
     Args:
         characters: distinct single characters.
@@ -112,8 +112,8 @@ class CodepointVocabulary:
 
     def token_ids(self, token: str, max_characters: int) -> np.ndarray:
         """[begin-of-word, characters, end-of-word, padding]: int64 array (max_characters,)."""
-        if not isinstance(token, str) or token == "":
-            raise InputError(f"tokens must be non-empty strings, found {token!r}")
+        if not isinstance(token, str):
+            raise InputError(f"tokens must be strings, found {type(token).__name__}: {token!r}")
         if token in self.MARKERS:
             return marker_ids(self.MARKERS[token], max_characters, "codepoints")
         chars = self.cut(token, max_characters)

@@ -26,32 +26,36 @@ class Vocabulary:
     """Tokens in id order, with lookups both ways; unknown tokens map to the ``<UNK>`` id.
 
     Args:
-        tokens: the tokens, token ``i`` having id ``i``. They must include ``<S>``, ``</S>`` and
-            ``<UNK>``, contain no duplicate, and be non-empty strings without whitespace.
+        tokens: the tokens, token ``i`` having id ``i``. They must include the specials, contain
+            no duplicate, and be non-empty strings without line breaks (a vocabulary file's
+            tokens, read by :meth:`load`, contain no whitespace at all).
+        specials: the begin- and end-of-sentence tokens and the one unknown tokens map to
+            (ELMoForManyLangs' are ``<bos>``, ``<eos>``, ``<oov>``).
         source: where the tokens come from (a file), to name line numbers in error messages.
     Raises:
         InputError: naming the offending token and its id (or line), or the missing specials.
     """
 
-    def __init__(self, tokens: Sequence[str], *, source: str | Path | None = None) -> None:
+    def __init__(self, tokens: Sequence[str], *, specials: tuple[str, str, str] = SPECIAL_TOKENS,
+                 source: str | Path | None = None) -> None:
         self.tokens: list[str] = list(tokens)
         self._ids: dict[str, int] = {}
         for index, token in enumerate(self.tokens):
             where = f"{source}: line {index + 1}" if source is not None else f"token id {index}"
-            if not isinstance(token, str) or not token or any(char.isspace() for char in token):
+            if not isinstance(token, str) or not token or len(token.splitlines()) != 1:
                 raise InputError(f"{where}: {token!r} is not a token (tokens are non-empty and "
-                                 f"contain no whitespace)")
+                                 f"contain no line break)")
             if token in self._ids:
                 first = self._ids[token] + 1 if source is not None else self._ids[token]
                 raise InputError(f"{where}: duplicate token {token!r} (first at "
                                  f"{'line' if source is not None else 'id'} {first})")
             self._ids[token] = index
-        missing = [token for token in SPECIAL_TOKENS if token not in self._ids]
+        missing = [token for token in specials if token not in self._ids]
         if missing:
             raise InputError(f"{source or 'the vocabulary'} lacks the special token(s) "
                              f"{', '.join(missing)}; a biLM vocabulary must contain "
-                             f"{', '.join(SPECIAL_TOKENS)}")
-        self.bos_id, self.eos_id, self.unk_id = (self._ids[token] for token in SPECIAL_TOKENS)
+                             f"{', '.join(specials)}")
+        self.bos_id, self.eos_id, self.unk_id = (self._ids[token] for token in specials)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -92,7 +96,15 @@ class Vocabulary:
         return cls(tokens, source=path)
 
     def save(self, path: str | Path) -> None:
-        """Write one token per line, in id order, replacing ``path`` atomically."""
+        """Write one token per line, in id order, replacing ``path`` atomically.
+
+        Raises:
+            InputError: a token holds whitespace, which the file format cannot hold.
+        """
+        spaced = next((token for token in self.tokens if any(c.isspace() for c in token)), None)
+        if spaced is not None:
+            raise InputError(f"the token {spaced!r} holds whitespace, which a vocabulary file "
+                             "cannot hold")
         write_text(path, "".join(token + "\n" for token in self.tokens))
 
 

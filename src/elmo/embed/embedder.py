@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from elmo.data.chars import batch_to_ids, token_to_char_ids
+from elmo.data.chars import CodepointVocabulary, batch_to_ids
 from elmo.data.tokenizers import get_tokenizer
-from elmo.data.vocab import Vocabulary
+from elmo.data.vocab import SPECIAL_TOKENS, Vocabulary
 from elmo.errors import InputError
 from elmo.interop.model_folder import ModelFolder, model_name
 from elmo.modules.bilm import LSTMState, remove_sentence_markers
@@ -59,10 +59,16 @@ class Embedder:
         self.long_sentences = long_sentences
         self.stateful = stateful
         self._state: LSTMState | None = None
-        vocabulary = model_folder.vocabulary
-        if self.bilm.token_encoder.uses_words and vocabulary is None:
+        vocabulary, words = model_folder.vocabulary, self.config.word_embedding
+        if words is not None and vocabulary is None:
             raise InputError("this model reads word ids: give its vocabulary")
-        self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
+        specials = (SPECIAL_TOKENS if words is None or words.unk_id is None else
+                    tuple(vocabulary[i] for i in (words.bos_id, words.eos_id, words.unk_id)))
+        self.vocabulary = (Vocabulary(vocabulary, specials=specials) if vocabulary is not None
+                           else None)
+        # word input alone: character ids only mark the real tokens, and any string is a token
+        characters = model_folder.characters or ([] if self.config.char_cnn is None else None)
+        self.characters = CodepointVocabulary(characters) if characters is not None else None
         self.tokenizer = model_folder.tokenizer
 
     @classmethod
@@ -140,7 +146,12 @@ class Embedder:
 
     def forward_batch(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
         """One forward pass: layers (L + 1, B, T, 2P) and mask (B, T), sentence markers removed."""
-        char_ids = batch_to_ids(sentences, self.config.max_characters)
+        width, words, cnn = self.config.max_characters, self.config.word_embedding, self.config.char_cnn
+        cut = (width if cnn is not None and cnn.characters == "codepoints" else
+               words.max_characters if words is not None else None)
+        if cut is not None:  # the model reads a token's first code points only
+            sentences = [[CodepointVocabulary.cut(token, cut) for token in s] for s in sentences]
+        char_ids = batch_to_ids(sentences, width, self.characters)
         word_ids = None
         if self.bilm.token_encoder.uses_words:
             word_ids = torch.zeros(char_ids.shape[:2], dtype=torch.long)
@@ -157,7 +168,8 @@ class Embedder:
         """Compute and keep the layer-0 vectors of a vocabulary; returns how many are cached."""
         if self.token_cache is None:
             raise InputError("the token cache is disabled (token_cache_size=0)")
-        return precompute_tokens(self.token_cache, tokens, self.config.max_characters)
+        return precompute_tokens(self.token_cache, tokens, self.config.max_characters,
+                                 self.characters)
 
     def _embed_batch(self, sentences: list[list[str]]) -> list[np.ndarray]:
         if not any(sentences) and not self.stateful:
@@ -213,14 +225,15 @@ class Embedder:
         self._state.c[:, :, :batch] = final.c
 
 
-def precompute_tokens(cache: TokenVectorCache, tokens: Iterable[str], max_characters: int) -> int:
-    """Put the layer-0 vectors of ``tokens`` into ``cache`` (character-input models); returns
-    how many tokens the cache holds."""
+def precompute_tokens(cache: TokenVectorCache, tokens: Iterable[str], max_characters: int,
+                      characters: CodepointVocabulary | None = None) -> int:
+    """Put the layer-0 vectors of ``tokens`` into ``cache`` (character-input models; ``characters``
+    for code-point models); returns how many tokens the cache holds."""
     encoder = cache.encoder
     if encoder.uses_words:
         raise InputError("precomputed token vectors are for character-input models")
-    rows = np.stack([token_to_char_ids(token, max_characters) for token in dict.fromkeys(tokens)])
-    char_ids = torch.unique(torch.from_numpy(rows), dim=0)
+    char_ids = torch.unique(batch_to_ids([list(dict.fromkeys(tokens))], max_characters,
+                                         characters)[0], dim=0)
     cache.max_size = None if cache.max_size is None else max(cache.max_size, 2 * len(char_ids))
     with torch.inference_mode():
         for start in range(0, len(char_ids), 4096):

@@ -110,9 +110,12 @@ class ModelFolder:
 
     def save(self, folder: str | Path) -> Path:
         """Write the folder atomically, in the native layout if :attr:`is_native`, else the original."""
-        if not self.is_native and self.bilm.config.token_encoder != "char":
-            raise ModelFileError("the original format holds character-input models only; this "
-                                 f"model reads words ({self.bilm.config.token_encoder!r})")
+        cnn = self.bilm.config.char_cnn
+        if not self.is_native and (cnn is None or cnn.characters != "bytes"
+                                   or self.bilm.config.token_encoder != "char"):
+            raise ModelFileError("the original format holds byte-character models only; this model "
+                                 f"reads {self.bilm.config.token_encoder!r} input"
+                                 f"{' of code points' if cnn and cnn.characters != 'bytes' else ''}")
         with atomic_path(folder, folder=True) as temporary:
             write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
             save_weights(self.bilm, temporary / WEIGHTS_FILE)
@@ -150,6 +153,9 @@ class ModelFolder:
                                      "or folder")
             return cls(_read_bilm(options_file, weight_file))
         path = locate(DEFAULT_MODEL if name_or_path is None else name_or_path)
+        from elmo.interop import elmoformanylangs  # it builds on this module
+        if elmoformanylangs.is_elmoformanylangs_folder(path):
+            return elmoformanylangs.read_elmoformanylangs(path)
         if is_native_folder(path):
             return _load_native(path)
         options, weights = _original_files(path)

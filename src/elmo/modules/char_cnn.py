@@ -5,7 +5,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
 _BUCKET = 4  # tokens are grouped by length in steps of this many windows
 _CHUNK_SCORES = 1 << 19  # window scores computed at once, so that pooling reads them from cache
 
