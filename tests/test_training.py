@@ -1,3 +1,4 @@
+import collections
 import csv
 import os
 import subprocess
@@ -313,3 +314,23 @@ max_steps = 3
         torch.set_num_threads(threads)
     for name in runs[0]:
         assert torch.equal(runs[0][name], runs[1][name]), name
+
+
+@pytest.mark.parametrize("encoder", ["char", "both"])
+def test_a_code_point_model_trains_embeds_unseen_words_and_scores(tmp_path, encoder):
+    model = __import__("training_configs").MODEL.replace(
+        'activation = "relu"', 'activation = "relu"\ncharacters = "codepoints"')
+    if encoder == "both":
+        model = '[model]\ntoken_encoder = "both"\nword_dim = 6\n' + model
+    config = write_config(tmp_path, model=model, data="char_min_count = 2",
+                          softmax='type = "full"', training="max_steps = 3")
+    train(read_train_config(config), progress=False)
+    folder = ModelFolder.load(tmp_path / "run" / "model")
+    counts = collections.Counter(char for line in TRAIN_DATA.read_text().split() for char in line)
+    assert folder.characters == sorted((c for c, n in counts.items() if n >= 2),
+                                       key=lambda c: (-counts[c], c))
+    assert folder.bilm.config.char_cnn.n_characters == 7 + len(folder.characters)
+    vectors = elmo.load(tmp_path / "run" / "model").embed([["neural", "未见过的词", "zzz"]])[0]
+    assert vectors.shape == (3, 3, 16) and np.isfinite(vectors).all()
+    scored = _cli("perplexity", tmp_path / "run" / "model", TRAIN_DATA)
+    assert scored.exit_code == 0 and "forward" in scored.output, scored.output

@@ -287,6 +287,7 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
     format does not store the softmax)."""
     import torch
 
+    from elmo.data.chars import CodepointVocabulary
     from elmo.data.shards import expand_shards
     from elmo.data.vocab import Vocabulary
     from elmo.evaluate.perplexity import perplexity as measure
@@ -298,8 +299,9 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
                              "original HDF5 format has no softmax, so its perplexity is undefined")
     model = BiLMWithSoftmax(folder.bilm, folder.softmax)
     model.to("cuda" if torch.cuda.is_available() else "cpu")
+    characters = CodepointVocabulary(folder.characters) if folder.characters is not None else None
     result = measure(model, Vocabulary(folder.vocabulary), expand_shards(data), batch_size,
-                     unroll_steps, progress=not quiet)
+                     unroll_steps, progress=not quiet, characters=characters)
     click.echo(f"forward {result.forward:.2f}  backward {result.backward:.2f}  "
                f"average {result.average:.2f}  ({result.tokens:,} tokens per direction)")
 

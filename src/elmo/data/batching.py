@@ -23,13 +23,20 @@ Both save and restore their exact position with ``state_dict`` / ``load_state_di
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from elmo.data.chars import BOS_TOKEN, EOS_TOKEN, MAX_CHARACTERS, token_to_char_ids
+from elmo.data.chars import (
+    BOS_TOKEN,
+    EOS_TOKEN,
+    MAX_CHARACTERS,
+    CodepointVocabulary,
+    token_to_char_ids,
+)
 from elmo.data.shards import ShardStream, derive_seed, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.errors import InputError
@@ -68,12 +75,17 @@ class LMBatch:
 class _Sentence:
     """A sentence's forward stream ``<S> w1 .. wn </S>`` as ids (L,) and character ids (L, C)."""
 
-    def __init__(self, tokens: list[str], vocab: Vocabulary, max_characters: int) -> None:
+    def __init__(self, tokens: list[str], vocab: Vocabulary, max_characters: int,
+                 characters: CodepointVocabulary | None = None) -> None:
         self.tokens = tokens
         stream = [BOS_TOKEN, *tokens, EOS_TOKEN]
         self.ids = vocab.encode(stream)
-        self.chars = np.stack([token_to_char_ids(token, max_characters)
-                               for token in stream]).astype(np.int16)
+        if characters is None:
+            self.chars = np.stack([token_to_char_ids(t, max_characters) for t in stream])
+        else:  # a code-point model reads a token's first code points only, its markers as its own
+            stream = ["<bos>", *(CodepointVocabulary.cut(t, max_characters) for t in tokens), "<eos>"]
+            self.chars = np.stack([characters.token_ids(t, max_characters) for t in stream])
+        self.chars = self.chars.astype(np.int16)
 
     def write(self, batch: LMBatch, row: int, column: int, start: int, count: int) -> None:
         """Put stream positions start .. start + count (inputs, and targets one further) of both
@@ -117,9 +129,9 @@ class _Row:
     def state(self) -> list:
         return [None if self.sentence is None else self.sentence.tokens, self.position]
 
-    def restore(self, state: list, vocab: Vocabulary, max_characters: int) -> None:
+    def restore(self, state: list, sentence: Callable[[list[str]], _Sentence]) -> None:
         tokens, self.position = state
-        self.sentence = None if tokens is None else _Sentence(list(tokens), vocab, max_characters)
+        self.sentence = None if tokens is None else sentence(list(tokens))
 
 
 class _GroupedBatcher:
@@ -129,7 +141,7 @@ class _GroupedBatcher:
 
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, rows_per_group: int,
                  seed: int, shuffle: bool, groups: Sequence[int], n_groups: int,
-                 max_characters: int, settings: dict) -> None:
+                 max_characters: int, characters: CodepointVocabulary | None, settings: dict) -> None:
         shards = list(shards)
         groups = [int(group) for group in groups]
         if rows_per_group < 1:
@@ -145,7 +157,9 @@ class _GroupedBatcher:
             raise InputError(f"need at least {n_groups} shards for {n_groups} processes, found "
                              f"{len(shards)}; split the corpus into more files")
         self.vocab, self.rows_per_group, self.groups = vocab, rows_per_group, groups
-        self.max_characters = max_characters
+        self.max_characters, self.characters = max_characters, characters
+        self._sentence = functools.partial(_Sentence, vocab=vocab, max_characters=max_characters,
+                                           characters=characters)
         self.streams = [ShardStream(shards[group::n_groups], derive_seed(seed, group), shuffle)
                         for group in groups]
         self._settings = {"kind": self.kind, "rows_per_group": rows_per_group, "groups": groups,
@@ -204,6 +218,7 @@ class WindowBatcher(_GroupedBatcher):
         groups: the groups (processes) whose rows this batcher makes, in batch order.
         n_groups: how many groups the shards are dealt into.
         max_characters: characters per token of the model's input (``max_characters_per_token``).
+        characters: a code-point model's character vocabulary; None: UTF-8 bytes.
     Yields:
         LMBatch of shape (2, len(groups) * rows_per_group, unroll_steps).
     """
@@ -213,9 +228,10 @@ class WindowBatcher(_GroupedBatcher):
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, rows_per_group: int,
                  unroll_steps: int, seed: int = 0, shuffle: bool = True,
                  groups: Sequence[int] = (0,), n_groups: int = 1,
-                 max_characters: int = MAX_CHARACTERS) -> None:
+                 max_characters: int = MAX_CHARACTERS,
+                 characters: CodepointVocabulary | None = None) -> None:
         super().__init__(shards, vocab, rows_per_group, seed, shuffle, groups, n_groups,
-                         max_characters, {"unroll_steps": unroll_steps})
+                         max_characters, characters, {"unroll_steps": unroll_steps})
         self.unroll_steps = unroll_steps
         self._rows = [_Row() for _ in range(len(self.groups) * rows_per_group)]
 
@@ -223,7 +239,7 @@ class WindowBatcher(_GroupedBatcher):
         batch = LMBatch.zeros(len(self._rows), self.unroll_steps, self.max_characters)
         for index, row in enumerate(self._rows):
             stream = self.streams[index // self.rows_per_group]
-            row.fill(batch, index, lambda: _Sentence(next(stream), self.vocab, self.max_characters))
+            row.fill(batch, index, lambda: self._sentence(next(stream)))
         return batch
 
     def _row_states(self) -> list:
@@ -231,7 +247,7 @@ class WindowBatcher(_GroupedBatcher):
 
     def _restore_rows(self, states: list) -> None:
         for row, state in zip(self._rows, states, strict=True):
-            row.restore(state, self.vocab, self.max_characters)
+            row.restore(state, self._sentence)
 
 
 class SentenceBatcher(_GroupedBatcher):
@@ -252,9 +268,10 @@ class SentenceBatcher(_GroupedBatcher):
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, batch_size: int,
                  seed: int = 0, shuffle: bool = True, max_length: int = 100,
                  groups: Sequence[int] = (0,), n_groups: int = 1,
-                 max_characters: int = MAX_CHARACTERS) -> None:
+                 max_characters: int = MAX_CHARACTERS,
+                 characters: CodepointVocabulary | None = None) -> None:
         super().__init__(shards, vocab, batch_size, seed, shuffle, groups, n_groups,
-                         max_characters, {"max_length": max_length})
+                         max_characters, characters, {"max_length": max_length})
         self.max_length = max_length
         self._pending: list[list[list[str]]] = [[] for _ in self.groups]  # pieces still to read
 
@@ -264,7 +281,7 @@ class SentenceBatcher(_GroupedBatcher):
         batch = LMBatch.zeros(len(pieces), max(len(piece) for piece in pieces) + 1,
                               self.max_characters)
         for row, piece in enumerate(pieces):
-            _Sentence(piece, self.vocab, self.max_characters).write(batch, row, 0, 0, len(piece) + 1)
+            self._sentence(piece).write(batch, row, 0, 0, len(piece) + 1)
         return batch
 
     def _next_piece(self, group: int) -> list[str]:
@@ -285,7 +302,8 @@ class SentenceBatcher(_GroupedBatcher):
 
 
 def evaluation_batches(shards: Sequence[str | Path], vocab: Vocabulary, batch_size: int,
-                       unroll_steps: int, max_characters: int = MAX_CHARACTERS) -> Iterator[LMBatch]:
+                       unroll_steps: int, max_characters: int = MAX_CHARACTERS,
+                       characters: CodepointVocabulary | None = None) -> Iterator[LMBatch]:
     """One ordered pass over held-out text, packed into windows as by :class:`WindowBatcher`.
 
     All rows share one stream of the sentences in file order. When the text runs out, the rest of
@@ -299,15 +317,18 @@ def evaluation_batches(shards: Sequence[str | Path], vocab: Vocabulary, batch_si
     if batch_size < 1 or unroll_steps < 1:
         raise InputError(f"batch_size and unroll_steps must be positive, found {batch_size} and "
                          f"{unroll_steps}")
-    return _evaluation_batches(iter_sentences(shards), vocab, batch_size, unroll_steps,
-                               max_characters)
+    sentence = functools.partial(_Sentence, vocab=vocab, max_characters=max_characters,
+                                 characters=characters)
+    return _evaluation_batches(iter_sentences(shards), batch_size, unroll_steps, max_characters,
+                               sentence)
 
 
-def _evaluation_batches(sentences: Iterator[list[str]], vocab: Vocabulary, batch_size: int,
-                        unroll_steps: int, max_characters: int) -> Iterator[LMBatch]:
+def _evaluation_batches(sentences: Iterator[list[str]], batch_size: int, unroll_steps: int,
+                        max_characters: int, sentence: Callable[[list[str]], _Sentence],
+                        ) -> Iterator[LMBatch]:
     def next_sentence() -> _Sentence | None:
         tokens = next(sentences, None)
-        return None if tokens is None else _Sentence(tokens, vocab, max_characters)
+        return None if tokens is None else sentence(tokens)
 
     rows = [_Row() for _ in range(batch_size)]
     while True:

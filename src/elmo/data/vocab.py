@@ -152,3 +152,20 @@ def build_vocabulary(counts: Mapping[str, int], min_count: int = 1,
     if max_size is not None:
         kept = kept[:max_size - len(SPECIAL_TOKENS)]
     return Vocabulary([*SPECIAL_TOKENS, *kept])
+
+
+def character_vocabulary(counts: Mapping[str, int], min_count: int = 1,
+                         max_size: int | None = None) -> list[str]:
+    """The characters of a code-point model from a corpus's token counts: those seen at least
+    ``min_count`` times, most frequent first, ties in code-point order, at most ``max_size``.
+    Others are the unknown character at run time."""
+    characters: Counter = Counter()
+    for token, count in counts.items():
+        if token not in SPECIAL_TOKENS:
+            for char in token:
+                characters[char] += count
+    kept = [char for char, count in sorted(characters.items(), key=lambda item: (-item[1], item[0]))
+            if count >= min_count and len(char.splitlines()) == 1]
+    if not kept:
+        raise InputError(f"no character occurs {min_count} times or more")
+    return kept[:max_size] if max_size else kept

@@ -10,6 +10,7 @@ import torch
 from tqdm import tqdm
 
 from elmo.data.batching import evaluation_batches
+from elmo.data.chars import CodepointVocabulary
 from elmo.data.vocab import Vocabulary
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 
@@ -25,15 +26,17 @@ class Perplexity:
 
 
 def perplexity(model: BiLMWithSoftmax, vocab: Vocabulary, shards: Sequence[Path], batch_size: int = 32,
-               unroll_steps: int = 20, progress: bool = True) -> Perplexity:
+               unroll_steps: int = 20, progress: bool = True,
+               characters: CodepointVocabulary | None = None) -> Perplexity:
     """Every token of the held-out text predicted once per direction, LSTM states carried across
-    windows as in training; out-of-vocabulary targets count as ``<UNK>``."""
+    windows as in training; out-of-vocabulary targets count as ``<UNK>``. ``characters``: a
+    code-point model's character vocabulary."""
     model.eval()
     device = next(model.parameters()).device
     losses, tokens, state = [0.0, 0.0], 0, None
     with torch.inference_mode():
         for batch in tqdm(evaluation_batches(shards, vocab, batch_size, unroll_steps,
-                                                   model.bilm.config.max_characters), unit="batch",
+                                                   model.bilm.config.max_characters, characters), unit="batch",
                           disable=not progress, desc="perplexity"):
             arrays = [torch.from_numpy(a).to(device)
                       for a in (batch.char_ids, batch.word_ids, batch.targets)]

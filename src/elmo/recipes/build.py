@@ -17,6 +17,7 @@ import torch
 
 from elmo import config_files, corpora
 from elmo.config import SoftmaxConfig
+from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards
 from elmo.data.tokenizers import char_tokens
 from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
@@ -106,7 +107,9 @@ def build_from_recipe(name: str, output: str | Path, cache: str | Path | None = 
     folder = ModelFolder.load(train(config, progress=progress))
     model = BiLMWithSoftmax(folder.bilm, folder.softmax)
     model.to("cuda" if torch.cuda.is_available() else "cpu")
-    result = perplexity(model, Vocabulary(folder.vocabulary), expand_shards(heldout), progress=progress)
+    characters = CodepointVocabulary(folder.characters) if folder.characters is not None else None
+    result = perplexity(model, Vocabulary(folder.vocabulary), expand_shards(heldout), progress=progress,
+                        characters=characters)
     folder.training = dataclasses.replace(folder.training, heldout=HeldoutPerplexity(
         sources.heldout, "dev", round(result.forward, 2), round(result.backward, 2),
         round(result.average, 2), result.tokens))

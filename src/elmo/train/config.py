@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmo.config import BiLMConfig, SoftmaxConfig
+from elmo.config import FIRST_CODEPOINT_ID, BiLMConfig, SoftmaxConfig
 from elmo.config_files import parse_section, read_toml, reject_unknown
 from elmo.data.tokenizers import TOKENIZERS
 from elmo.errors import ConfigError
@@ -61,6 +61,8 @@ class DataConfig:
     shuffle: bool = True
     tokenizer: str = "whitespace"  # what tokenized the corpus; recorded with the model so raw
     #                                text is tokenized the same way when it is embedded
+    char_min_count: int = 1  # code-point models: characters seen fewer times are unknown
+    char_max_size: int = 0  # code-point models: keep at most this many characters (0: all)
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,18 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def model_options(self, vocab_size: int, bos_id: int, eos_id: int) -> dict[str, Any]:
+    @property
+    def reads_codepoints(self) -> bool:
+        """Whether [model.char_cnn] reads code points (its characters are built from the corpus)."""
+        return (self.model or {}).get("char_cnn", {}).get("characters") == "codepoints"
+
+    def model_options(self, vocab_size: int, bos_id: int, eos_id: int,
+                      n_characters: int | None = None) -> dict[str, Any]:
         """[model] in the options layout, with the word-embedding section that a word or fused
-        token encoder needs."""
+        token encoder needs and a code-point model's ``n_characters``."""
         options = dict(self.model)
+        if self.reads_codepoints:
+            options["char_cnn"] = {**options["char_cnn"], "n_characters": n_characters}
         encoder, word_dim = options.pop("token_encoder", "char"), options.pop("word_dim", 0)
         if encoder == "char":
             return options
@@ -189,4 +199,5 @@ def _check_values(config: TrainConfig, source: str) -> None:
             raise ConfigError(f"{source}: [model] token_encoder 'both' needs word_dim > 0")
         if not isinstance(config.model.get("lstm"), dict):
             raise ConfigError(f"{source}: [model] needs a [model.lstm] table")
-        BiLMConfig.from_options(config.model_options(3, 0, 1), f"{source}: [model]")
+        BiLMConfig.from_options(config.model_options(3, 0, 1, FIRST_CODEPOINT_ID + 1),
+                                f"{source}: [model]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import time
 from contextlib import nullcontext
@@ -18,10 +19,11 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from elmo.config import BiLMConfig
+from elmo.config import FIRST_CODEPOINT_ID, BiLMConfig
 from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
+from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards, iter_sentences
-from elmo.data.vocab import Vocabulary
+from elmo.data.vocab import Vocabulary, character_vocabulary, count_tokens
 from elmo.errors import ConfigError, InputError
 from elmo.evaluate.perplexity import perplexity
 from elmo.files import exclusive_lock, lock_beside, weights_fingerprint, write_text
@@ -39,11 +41,14 @@ LOG_COLUMNS = ("step", "tokens", "tokens_per_s", "loss", "forward_ppl", "backwar
                "grad_norm", "heldout_forward_ppl", "heldout_backward_ppl", "heldout_ppl")
 
 
-def language_model_for(config: TrainConfig, vocab: Vocabulary) -> BiLMWithSoftmax:
-    """A fresh model from [model], or the model named by ``init_from`` (continued training)."""
+def language_model_for(config: TrainConfig, vocab: Vocabulary,
+                       characters: list[str] | None = None) -> BiLMWithSoftmax:
+    """A fresh model from [model], or the model named by ``init_from`` (continued training);
+    ``characters``: a code-point model's character vocabulary (:func:`characters_for`)."""
     source = config.training.init_from
     if source is None:
-        options = config.model_options(len(vocab), vocab.bos_id, vocab.eos_id)
+        options = config.model_options(len(vocab), vocab.bos_id, vocab.eos_id,
+                                       FIRST_CODEPOINT_ID + len(characters or ()))
         bilm = BiLM(BiLMConfig.from_options(options, "[model]"))
         return BiLMWithSoftmax(bilm, _softmax_for(config, bilm, len(vocab)), config.training.dropout)
     folder = ModelFolder.load(source)
@@ -64,11 +69,28 @@ def language_model_for(config: TrainConfig, vocab: Vocabulary) -> BiLMWithSoftma
                            config.training.dropout).train()
 
 
+def characters_for(config: TrainConfig) -> list[str] | None:
+    """The character vocabulary of a code-point model: the continued model's, or built from the
+    training text once and kept in ``output_dir/chars.json`` (so a resumed run reads the same)."""
+    if config.training.init_from is not None:
+        return ModelFolder.load(config.training.init_from).characters
+    if not config.reads_codepoints:
+        return None
+    kept = Path(config.training.output_dir) / "chars.json"
+    if not kept.is_file():
+        counts = count_tokens(expand_shards(config.data.train), progress=False)
+        characters = character_vocabulary(counts, config.data.char_min_count,
+                                          config.data.char_max_size or None)
+        write_text(kept, json.dumps(characters, ensure_ascii=False))
+    return json.loads(kept.read_text(encoding="utf-8"))
+
+
 def _softmax_for(config: TrainConfig, bilm: BiLM, vocab_size: int) -> torch.nn.Module:
     return build_softmax(config.softmax, bilm.config.lstm.projection_dim, vocab_size)
 
 
-def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context, max_characters: int):
+def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context, max_characters: int,
+                 characters: CodepointVocabulary | None = None):
     data = config.data
     shards = expand_shards(data.train)
     per_process = data.row_groups
@@ -78,10 +100,11 @@ def make_batcher(config: TrainConfig, vocab: Vocabulary, context: Context, max_c
     rows = data.batch_size // per_process
     if data.batching == "windows":
         return WindowBatcher(shards, vocab, rows, data.unroll_steps, seed=config.training.seed,
-                             shuffle=data.shuffle, max_characters=max_characters, **groups)
+                             shuffle=data.shuffle, max_characters=max_characters,
+                             characters=characters, **groups)
     return SentenceBatcher(shards, vocab, rows, seed=config.training.seed, shuffle=data.shuffle,
                            max_length=data.max_sentence_length, max_characters=max_characters,
-                           **groups)
+                           characters=characters, **groups)
 
 
 def total_steps(config: TrainConfig, context: Context) -> int:
@@ -188,10 +211,15 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
     output_dir = Path(config.training.output_dir)
     torch.manual_seed(config.training.seed)
     vocab = Vocabulary.load(config.data.vocab)
-    model = language_model_for(config, vocab).to(context.device)
+    if context.is_main:
+        characters_for(config)  # built once, before the other processes read it
+    context.barrier()
+    characters = characters_for(config)
+    model = language_model_for(config, vocab, characters).to(context.device)
     steps = total_steps(config, context)
     optimizer, scheduler = make_optimizer(config, model, steps)
-    batcher = make_batcher(config, vocab, context, model.bilm.config.max_characters)
+    batcher = make_batcher(config, vocab, context, model.bilm.config.max_characters,
+                           CodepointVocabulary(characters) if characters else None)
     run = TrainingState(model, optimizer, scheduler, batcher, context, config.training.seed)
     checkpoints = Checkpoints(output_dir, config.training.keep_checkpoints, config.to_dict())
     if checkpoints.latest() is not None:
@@ -237,7 +265,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             if run.step % config.training.checkpoint_every == 0 or last:
                 checkpoints.save(context, run.step, *run.state_dict())
                 if config.data.heldout and context.is_main:
-                    log.write_heldout(run.step, _heldout(model, vocab, config))
+                    log.write_heldout(run.step, _heldout(model, vocab, config, batcher.characters))
                     model.train()
     final = output_dir / "model"
     if context.is_main:
@@ -246,7 +274,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             context.world_size, context.device.type,
             torch.cuda.get_device_name(context.device) if context.device.type == "cuda" else None,
             torch.get_num_threads())
-        ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens,
+        ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens, characters,
                     softmax_float16=config.training.softmax_float16,
                     tokenizer=config.data.tokenizer, training=record).save(final)
     context.barrier()
@@ -262,9 +290,10 @@ def _agreed(context: Context, flag: bool) -> bool:
     return bool(value.item())
 
 
-def _heldout(model: BiLMWithSoftmax, vocab: Vocabulary, config: TrainConfig) -> dict[str, float]:
+def _heldout(model: BiLMWithSoftmax, vocab: Vocabulary, config: TrainConfig,
+             characters: CodepointVocabulary | None) -> dict[str, float]:
     result = perplexity(model, vocab, expand_shards(config.data.heldout), config.data.batch_size,
-                        config.data.unroll_steps, progress=False)
+                        config.data.unroll_steps, progress=False, characters=characters)
     return {"heldout_forward_ppl": result.forward, "heldout_backward_ppl": result.backward,
             "heldout_ppl": result.average}
 
