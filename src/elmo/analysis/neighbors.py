@@ -65,7 +65,8 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
     sentences if known, sizes the progress bar.
     """
-    with exclusive_lock(lock_beside(folder), "elmo index"), CoreShare(), atomic_path(folder, folder=True) as partial:
+    with (exclusive_lock(lock_beside(folder), "elmo index"), CoreShare(),
+          atomic_path(folder, folder=True) as partial):
         return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
 
 

@@ -48,7 +48,8 @@ class LMBatch:
     """One batch of both directions; index 0 of the first axis is forward, 1 is backward.
 
     Attributes:
-        char_ids: (2, B, T, C) int16 (C the model's characters per token), character ids of the input tokens; 0 rows at padding.
+        char_ids: (2, B, T, C) int16, character ids of the input tokens (C the model's characters
+            per token); 0 rows at padding.
         word_ids: (2, B, T) int64, vocabulary ids of the input tokens (``unk_id`` if unknown).
         targets: (2, B, T) int64, vocabulary id of the token each position predicts.
         mask: (2, B, T) bool, True at real positions; word_ids and targets are 0 elsewhere.

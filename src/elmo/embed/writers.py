@@ -245,7 +245,8 @@ def merge_blocks(store: BlockStore, ranges: Sequence[tuple[int, int]], output_pa
                  forget_sentences: bool = False) -> None:
     """Write every block, in line order, into the output file; then remove the store's folder.
 
-    The file is written under a temporary name beside it and renamed at the end. With ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
+    The file is written under a temporary name beside it and renamed at the end. With
+    ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
     which have no text to be keyed by, are left out. Each array's tokens are recorded beside it (see
     the module's description).
     """

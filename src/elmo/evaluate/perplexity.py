@@ -35,9 +35,9 @@ def perplexity(model: BiLMWithSoftmax, vocab: Vocabulary, shards: Sequence[Path]
     device = next(model.parameters()).device
     losses, tokens, state = [0.0, 0.0], 0, None
     with torch.inference_mode():
-        for batch in tqdm(evaluation_batches(shards, vocab, batch_size, unroll_steps,
-                                                   model.bilm.config.max_characters, characters), unit="batch",
-                          disable=not progress, desc="perplexity"):
+        batches = evaluation_batches(shards, vocab, batch_size, unroll_steps,
+                                     model.bilm.config.max_characters, characters)
+        for batch in tqdm(batches, unit="batch", disable=not progress, desc="perplexity"):
             arrays = [torch.from_numpy(a).to(device)
                       for a in (batch.char_ids, batch.word_ids, batch.targets)]
             mask = torch.from_numpy(batch.mask).to(device)

@@ -41,7 +41,8 @@ def load_weights(bilm: BiLM, weight_file: str | Path) -> None:
         stored_tensors = list(_stored_tensors(bilm))
         leftovers = sorted(set(_dataset_names(handle)) - {stored.name for stored in stored_tensors})
         if leftovers:
-            shown = ", ".join(leftovers[:4]) + (f" and {len(leftovers) - 4} more" if len(leftovers) > 4 else "")
+            shown = ", ".join(leftovers[:4]) + (f" and {len(leftovers) - 4} more"
+                                                if len(leftovers) > 4 else "")
             raise ModelFileError(f"{weight_file}: holds datasets the options do not use ({shown}); "
                                  "the options file does not match these weights (n_layers, filters, "
                                  "n_highway or the token encoder)")

@@ -213,7 +213,8 @@ def _copy_token_embedder(bilm: BiLM, state: dict, chars: dict | None,
             conv.weight.copy_(state[f"convolutions.{k}.weight"])
             conv.bias.copy_(state[f"convolutions.{k}.bias"])
         for j, layer in enumerate(encoder.highway.layers):
-            weight, bias, half = state[f"highways._layers.{j}.weight"], state[f"highways._layers.{j}.bias"], layer.in_features
+            weight, bias = state[f"highways._layers.{j}.weight"], state[f"highways._layers.{j}.bias"]
+            half = layer.in_features
             layer.weight.copy_(torch.cat([weight[:half], -weight[half:]]))  # gate -> carry: 1 - g
             layer.bias.copy_(torch.cat([bias[:half], -bias[half:]]))
         encoder.projection.weight.copy_(state["projection.weight"])

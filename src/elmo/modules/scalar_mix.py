@@ -38,7 +38,8 @@ class ScalarMix(nn.Module):
         super().__init__()
         weights = [0.0] * n_representations if initial_weights is None else list(initial_weights)
         if len(weights) != n_representations:
-            raise ValueError(f"initial_weights has {len(weights)} values for {n_representations} representations")
+            raise ValueError(f"initial_weights has {len(weights)} values for {n_representations} "
+                             "representations")
         self.scalar_parameters = nn.Parameter(torch.tensor(weights), requires_grad=trainable)
         self.gamma = nn.Parameter(torch.tensor(float(initial_gamma)), requires_grad=trainable)
         self.do_layer_norm = do_layer_norm
