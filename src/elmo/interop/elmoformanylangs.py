@@ -32,21 +32,15 @@ from elmo.errors import ModelFileError
 from elmo.files import atomic_path, write_text
 from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm import BiLM
-from elmo.modules.char_ids import (
-    CODEPOINT_BOS,
-    CODEPOINT_BOW,
-    CODEPOINT_EOS,
-    CODEPOINT_EOW,
-    CODEPOINT_OOV,
-    CODEPOINT_PAD,
-)
+from elmo.modules import char_ids
 
 CONFIG_FILE, CHAR_DIC, WORD_DIC = "config.json", "char.dic", "word.dic"
 TOKEN_EMBEDDER, ENCODER = "token_embedder.pkl", "encoder.pkl"
 MODEL_CONFIG = "model.json"  # the name this package gives the model config it writes
 # our special character ids <- its symbols (its <eow> begins a token, its <bow> ends it)
-CHAR_SPECIALS = {CODEPOINT_BOS: "<bos>", CODEPOINT_EOS: "<eos>", CODEPOINT_BOW: "<eow>",
-                 CODEPOINT_EOW: "<bow>", CODEPOINT_PAD: "<pad>", CODEPOINT_OOV: "<oov>"}
+CHAR_SPECIALS = {char_ids.CODEPOINT_BOS: "<bos>", char_ids.CODEPOINT_EOS: "<eos>",
+                 char_ids.CODEPOINT_BOW: "<eow>", char_ids.CODEPOINT_EOW: "<bow>",
+                 char_ids.CODEPOINT_PAD: "<pad>", char_ids.CODEPOINT_OOV: "<oov>"}
 WORD_SPECIALS = ("<oov>", "<bos>", "<eos>", "<pad>")
 GATES = [0, 2, 1, 3]  # our gate blocks (i, g, f, o) from its (i, f, g, o)
 FORGET_BIAS = 1.0  # added by our cell at run time
