@@ -32,10 +32,12 @@ CORPORA = {"zh": ("pd1998", "zh-small"), "en": ("brown", "en-small")}
 
 
 def encoders(model: dict) -> dict[str, dict]:
-    """[model] of each variant, from the recipe's."""
-    codepoints = {**model, "char_cnn": {**model["char_cnn"], "characters": "codepoints"}}
+    """[model] of each variant, from the recipe's LSTM and filters."""
+    cnn = {key: value for key, value in model["char_cnn"].items() if key != "characters"}
+    byte_cnn = {"char_cnn": cnn, "lstm": model["lstm"]}
+    codepoints = {**byte_cnn, "char_cnn": {**cnn, "characters": "codepoints"}}
     return {
-        "byte CNN": model,
+        "byte CNN": byte_cnn,
         "code-point CNN": codepoints,
         "code-point CNN + word": {**codepoints, "token_encoder": "both", "word_dim": 128},
         "word only": {"lstm": model["lstm"], "token_encoder": "word"},

@@ -162,6 +162,9 @@ def model_card(name: str, sources: RecipeCorpora, config: TrainConfig, model: Mo
     lstm, cnn = model.bilm.config.lstm, model.bilm.config.char_cnn
     rows = "\n".join(f"| {c} | {infos[c].description} | {infos[c].licence} |" for c in sources.train)
     hours = record.train_seconds / 3600
+    word = model.bilm.config.word_embedding
+    encoder = (("Code-point" if cnn.characters == "codepoints" else "UTF-8 byte") + " character CNN"
+               + (f" with {word.dim}-wide word vectors" if word is not None else ""))
     device = (f"CPU ({record.threads} thread{'s' if record.threads != 1 else ''} per process, "
               f"{record.world_size} process(es))" if record.device == "cpu"
               else record.device_name or record.device)
@@ -182,7 +185,7 @@ raw text is embedded (`elmo embed`, `Embedder.embed_text`). Softmax vocabulary: 
 {len(model.vocabulary):,} most frequent training tokens; the character input sees every token.
 
 ## Model
-Character CNN (filters {[list(f) for f in cnn.filters]}, {cnn.n_highway} highway layer), 2 x {lstm.n_layers}
+{encoder} (filters {[list(f) for f in cnn.filters]}, {cnn.n_highway} highway layer), 2 x {lstm.n_layers}
 LSTM layers with {lstm.dim} cells projected to {lstm.projection_dim}, skip connections,
 clipping {lstm.cell_clip} / {lstm.proj_clip}. Each token gets {lstm.n_layers + 1}
 representations of width {2 * lstm.projection_dim}.
