@@ -6,8 +6,8 @@ scripts/elmoformanylangs_fixtures.py in a separate environment.
 """
 import json
 import os
-import subprocess
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +129,13 @@ def test_the_export_command_writes_each_layout(tmp_path):
     _assert_close(elmo.load(tmp_path / "efml").embed(SENTENCES), _expected("char_word"), READABLE)
     result = runner.invoke(main, ["export", str(tmp_path / "native"), str(tmp_path / "bilm-tf")])
     assert result.exit_code == 2 and "byte-character models only" in result.output
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_the_elmo_layer_reads_its_folders_with_their_own_inputs(configuration):
+    layer = elmo.Elmo(FIXTURES / configuration, dropout=0.0, mix="top")
+    out = layer(**layer.model_inputs([SENTENCES[i] for i in READABLE]))
+    for row, index in enumerate(READABLE):
+        expected = _expected(configuration)[index]
+        np.testing.assert_allclose(out["layers"][:, row, : expected.shape[1]].detach().numpy(),
+                                   expected, atol=1e-5, rtol=0)

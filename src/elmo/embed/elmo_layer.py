@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from elmo.embed.embedder import precompute_tokens
+from elmo.embed.embedder import ModelInputs, precompute_tokens
 from elmo.errors import InputError
 from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm import BiLM, remove_sentence_markers
@@ -51,10 +51,12 @@ class Elmo(nn.Module):
                  scalar_mix_parameters: Sequence[float] | None = None, mix: str = "learned",
                  bilm: BiLM | None = None) -> None:
         super().__init__()
-        if bilm is None:
-            folder = (ModelFolder.load(options_file) if weight_file is None else
-                      ModelFolder.load(options_file=options_file, weight_file=weight_file))
-            bilm = folder.bilm
+        folder = (ModelFolder(bilm) if bilm is not None else ModelFolder.load(options_file)
+                  if weight_file is None else
+                  ModelFolder.load(options_file=options_file, weight_file=weight_file))
+        bilm = folder.bilm
+        self._inputs = ModelInputs(folder) if folder.vocabulary or bilm.config.word_embedding is None \
+            else None
         self.mixer = LayerMix(bilm.config.n_representations, num_output_representations, mix,
                               dropout, do_layer_norm, scalar_mix_parameters)
         self.bilm = bilm
@@ -64,9 +66,19 @@ class Elmo(nn.Module):
         if vocab_to_cache is not None:
             if requires_grad:
                 raise InputError("vocab_to_cache needs a frozen biLM (requires_grad=False)")
-            precompute_tokens(self.token_cache, vocab_to_cache, self.max_characters)
+            precompute_tokens(self.token_cache, vocab_to_cache, self.max_characters,
+                              self._inputs.characters if self._inputs else None)
         self.keep_sentence_boundaries = keep_sentence_boundaries
         self._register_load_state_dict_pre_hook(_rename_old_mix_keys)
+
+    def model_inputs(self, sentences: Sequence[Sequence[str]]) -> dict[str, torch.Tensor | None]:
+        """``forward``'s arguments for tokenized sentences, in the model's own conventions
+        (code-point characters, word ids): ``layer(**layer.model_inputs(sentences))``."""
+        if self._inputs is None:
+            raise InputError("this layer was given a bare biLM that reads words: build it from its "
+                             "model folder to get its vocabulary")
+        char_ids, word_ids = self._inputs(sentences)
+        return {"inputs": char_ids, "word_inputs": word_ids}
 
     @property
     def max_characters(self) -> int:

@@ -18,6 +18,44 @@ from elmo.modules.token_cache import TokenVectorCache
 LONG_SENTENCE_POLICIES = ("split", "truncate", "error")
 
 
+class ModelInputs:
+    """What a model reads for tokenized sentences: character ids, and word ids if it reads words.
+
+    Follows the model's own conventions: UTF-8 bytes or its code-point characters, its word
+    vocabulary and unknown word, and ELMoForManyLangs' cut of long tokens before the lookups.
+
+    Inputs: sentences, lists of tokens.
+    Outputs: char_ids (B, T, max_characters) int64, word_ids (B, T) int64 or None.
+    """
+
+    def __init__(self, model_folder: ModelFolder) -> None:
+        config = model_folder.bilm.config
+        vocabulary, words, cnn = model_folder.vocabulary, config.word_embedding, config.char_cnn
+        if words is not None and vocabulary is None:
+            raise InputError("this model reads word ids: give its vocabulary")
+        specials = (SPECIAL_TOKENS if words is None or words.unk_id is None else
+                    tuple(vocabulary[i] for i in (words.bos_id, words.eos_id, words.unk_id)))
+        self.vocabulary = (Vocabulary(vocabulary, specials=specials)
+                           if words is not None else None)
+        # word input alone: character ids only mark the real tokens, and any string is a token
+        characters = model_folder.characters or ([] if cnn is None else None)
+        self.characters = CodepointVocabulary(characters) if characters is not None else None
+        self.width = config.max_characters
+        self.cut = (self.width if cnn is not None and cnn.characters == "codepoints" else
+                    words.max_characters if words is not None else None)
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.cut is not None:  # the model reads a token's first code points only
+            sentences = [[CodepointVocabulary.cut(token, self.cut) for token in s] for s in sentences]
+        char_ids = batch_to_ids(sentences, self.width, self.characters)
+        if self.vocabulary is None:
+            return char_ids, None
+        word_ids = torch.zeros(char_ids.shape[:2], dtype=torch.long)
+        for row, sentence in enumerate(sentences):
+            word_ids[row, : len(sentence)] = torch.from_numpy(self.vocabulary.encode(sentence))
+        return char_ids, word_ids
+
+
 class Embedder:
     """A frozen biLM that embeds sentences: what :func:`elmo.load` returns.
 
@@ -59,16 +97,8 @@ class Embedder:
         self.long_sentences = long_sentences
         self.stateful = stateful
         self._state: LSTMState | None = None
-        vocabulary, words = model_folder.vocabulary, self.config.word_embedding
-        if words is not None and vocabulary is None:
-            raise InputError("this model reads word ids: give its vocabulary")
-        specials = (SPECIAL_TOKENS if words is None or words.unk_id is None else
-                    tuple(vocabulary[i] for i in (words.bos_id, words.eos_id, words.unk_id)))
-        self.vocabulary = (Vocabulary(vocabulary, specials=specials) if vocabulary is not None
-                           else None)
-        # word input alone: character ids only mark the real tokens, and any string is a token
-        characters = model_folder.characters or ([] if self.config.char_cnn is None else None)
-        self.characters = CodepointVocabulary(characters) if characters is not None else None
+        self.inputs = ModelInputs(model_folder)
+        self.vocabulary, self.characters = self.inputs.vocabulary, self.inputs.characters
         self.tokenizer = model_folder.tokenizer
 
     @classmethod
@@ -146,17 +176,7 @@ class Embedder:
 
     def forward_batch(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
         """One forward pass: layers (L + 1, B, T, 2P) and mask (B, T), sentence markers removed."""
-        width, words, cnn = self.config.max_characters, self.config.word_embedding, self.config.char_cnn
-        cut = (width if cnn is not None and cnn.characters == "codepoints" else
-               words.max_characters if words is not None else None)
-        if cut is not None:  # the model reads a token's first code points only
-            sentences = [[CodepointVocabulary.cut(token, cut) for token in s] for s in sentences]
-        char_ids = batch_to_ids(sentences, width, self.characters)
-        word_ids = None
-        if self.bilm.token_encoder.uses_words:
-            word_ids = torch.zeros(char_ids.shape[:2], dtype=torch.long)
-            for row, sentence in enumerate(sentences):
-                word_ids[row, : len(sentence)] = torch.from_numpy(self.vocabulary.encode(sentence))
+        char_ids, word_ids = self.inputs(sentences)
         with torch.inference_mode():
             state = self._carried_state(len(sentences)) if self.stateful else None
             output = self.bilm(char_ids, state, word_ids=word_ids, token_cache=self.token_cache)

@@ -31,8 +31,8 @@ from elmo.config import (
 from elmo.errors import ModelFileError
 from elmo.files import atomic_path, write_text
 from elmo.interop.model_folder import ModelFolder
-from elmo.modules.bilm import BiLM
 from elmo.modules import char_ids
+from elmo.modules.bilm import BiLM
 
 CONFIG_FILE, CHAR_DIC, WORD_DIC = "config.json", "char.dic", "word.dic"
 TOKEN_EMBEDDER, ENCODER = "token_embedder.pkl", "encoder.pkl"
