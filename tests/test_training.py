@@ -259,7 +259,7 @@ def test_training_reads_tokens_with_the_models_own_characters_per_token(tmp_path
         'activation = "relu"', 'activation = "relu"\nmax_characters_per_token = 12')
     config = read_train_config(write_config(tmp_path, model=model, training="max_steps = 2"))
     vocab = Vocabulary.load(config.data.vocab)
-    from elmo.train.distributed import Context
+    from elmo.distributed import Context
     from elmo.train.trainer import language_model_for, make_batcher
     lm = language_model_for(config, vocab)
     batch = next(make_batcher(config, vocab, Context(0, 1, torch.device("cpu")),

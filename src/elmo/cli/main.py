@@ -137,7 +137,7 @@ def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: s
                 if folder.exists() else "no block was finished")
         click.echo(f"\ninterrupted: {kept}", err=True)
         ctx.exit(130)
-    if not quiet:
+    if not quiet and summary.rank == 0:
         click.echo(_summary_line(summary, max_sentence_length, long_sentences), err=True)
 
 

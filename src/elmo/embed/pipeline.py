@@ -13,6 +13,7 @@ import itertools
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from elmo.data.tokenizers import get_tokenizer
+from elmo.distributed import Context, finish, initialise
 from elmo.embed.embedder import Embedder
 from elmo.embed.writers import (
     LAYER_MODES,
@@ -47,6 +49,7 @@ class EmbedSummary:
     seconds: float
     output_path: Path
     output_format: str
+    rank: int = 0  # this process's rank in a distributed run (0 wrote the output)
 
 
 def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Path, *,
@@ -101,34 +104,50 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         "model": model_id or embedder.name, "max_sentence_length": embedder.max_sentence_length,
         "long_sentences": embedder.long_sentences, "layers": layers, "block_size": block_size,
     }
-    with exclusive_lock(lock_beside(output_path), "elmo embed"), CoreShare() as cores:
-        store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
-        for name in store.damaged:
-            tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded again",
-                       file=sys.stderr)
-        try:
-            resumed, totals, ranges = _embed_blocks(embedder, input_path, store, tokenize, layers,
-                                                    block_size, encoding, progress, cores)
-        except BaseException:
-            if store.is_empty():
-                store.remove()  # leave no folder behind when nothing was finished
-            raise
-        merge_blocks(store, ranges, output_path, output_format, use_sentence_keys=use_sentence_keys,
-                     forget_sentences=forget_sentences)
+    context = initialise()  # under torchrun: this process's rank; else a single process
+    lock = exclusive_lock(lock_beside(output_path), "elmo embed") if context.is_main else nullcontext()
+    try:
+        with lock, CoreShare() as cores:
+            if context.is_main:
+                store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
+                for name in store.damaged:
+                    tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded "
+                               "again", file=sys.stderr)
+            context.barrier()
+            if not context.is_main:
+                store = BlockStore.join(partial_folder(output_path), settings)
+            try:
+                resumed, ranges = _embed_blocks(embedder, input_path, store, tokenize, layers,
+                                                block_size, encoding, progress and context.is_main,
+                                                cores, context)
+            except BaseException:
+                if context.is_main and not context.distributed and store.is_empty():
+                    store.remove()  # leave no folder behind when nothing was finished
+                raise
+            context.barrier()  # every rank's blocks are kept
+            totals = sum((store.stats(*block) for block in ranges), np.zeros(3, np.int64))
+            if context.is_main:
+                merge_blocks(store, ranges, output_path, output_format,
+                             use_sentence_keys=use_sentence_keys, forget_sentences=forget_sentences)
+            context.barrier()
+    finally:
+        finish(context)
     tokens, empty, long = (int(count) for count in totals)
     return EmbedSummary(ranges[-1][1] if ranges else 0, tokens, empty, long, resumed,
-                        time.perf_counter() - started, output_path, output_format)
+                        time.perf_counter() - started, output_path, output_format, context.rank)
 
 
 def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
                   tokenize: Callable[[str], list[str]], layers: str, block_size: int, encoding: str,
-                  progress: bool, cores: CoreShare) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
-    """Embed and keep every block not yet in the store: (resumed lines, totals, block ranges).
-    Before each block the thread count is set to this process's share of the cores."""
+                  progress: bool, cores: CoreShare, context: Context,
+                  ) -> tuple[int, list[tuple[int, int]]]:
+    """Embed and keep every block of this process (every ``world_size``-th, from its rank) not yet
+    in the store: (resumed lines, all block ranges). Before each block the thread count is set to
+    this process's share of the cores."""
     n_lines = count_lines(input_path)
     ranges = block_ranges(n_lines, block_size)
     finished = {block for block in ranges if store.has(*block)}
-    totals = sum((store.stats(*block) for block in finished), np.zeros(3, np.int64))
+    mine = set(ranges[context.rank::context.world_size])
     resumed = sum(stop - start for start, stop in finished)
     new_tokens, embed_started = 0, time.perf_counter()
     bar = tqdm(total=n_lines, initial=resumed, unit="sent", disable=not progress, dynamic_ncols=True)
@@ -137,7 +156,7 @@ def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
             raw_lines = list(itertools.islice(file, stop - start))
             if len(raw_lines) != stop - start:
                 raise InputError(f"{input_path} changed while it was being read")
-            if (start, stop) in finished:
+            if (start, stop) in finished or (start, stop) not in mine:
                 continue
             texts = [_decoded(raw, index, input_path, encoding)
                      for index, raw in enumerate(raw_lines, start)]
@@ -150,12 +169,11 @@ def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
             # the tokens whose vectors are kept: all of them, or the first ones of a truncated line
             tokens = [sentence[: array.shape[-2]] for sentence, array in zip(sentences, arrays)]
             store.write(start, stop, texts, tokens, arrays, stats)
-            totals += stats
             new_tokens += stats[0]
             bar.update(stop - start)
             rate = new_tokens / max(time.perf_counter() - embed_started, 1e-9)
             bar.set_postfix_str(f"{rate:,.0f} tokens/s")
-    return resumed, totals, ranges
+    return resumed, ranges
 
 
 def count_lines(path: str | Path) -> int:

@@ -196,6 +196,13 @@ class BlockStore:
                 checksum.unlink(missing_ok=True)
         return store
 
+    @classmethod
+    def join(cls, folder: str | Path, settings: dict) -> BlockStore:
+        """The run another process opened in ``folder`` (a rank of a distributed run)."""
+        store = cls(Path(folder))
+        _check_same_settings(store.folder, store.folder / "run.json", settings)
+        return store
+
     def is_empty(self) -> bool:
         """Whether no block is finished."""
         return not any(self.folder.glob("block-*.npz"))

@@ -13,9 +13,9 @@ from typing import Any
 
 import torch
 
+from elmo.distributed import Context
 from elmo.errors import ConfigError, ModelFileError
 from elmo.files import settings_differences, write_text
-from elmo.train.distributed import Context
 
 
 class Checkpoints:

@@ -24,6 +24,7 @@ from elmo.data.batching import LMBatch, SentenceBatcher, WindowBatcher
 from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary, character_vocabulary, count_tokens
+from elmo.distributed import Context, finish, initialise
 from elmo.errors import ConfigError, InputError
 from elmo.evaluate.perplexity import perplexity
 from elmo.files import exclusive_lock, lock_beside, weights_fingerprint, write_text
@@ -34,7 +35,6 @@ from elmo.modules.softmax import build_softmax
 from elmo.threads import CoreShare
 from elmo.train.checkpoint import Checkpoints
 from elmo.train.config import TrainConfig
-from elmo.train.distributed import Context, finish, initialise
 
 # tokens_per_s: corpus tokens per second on one process (each is read by both directions).
 LOG_COLUMNS = ("step", "tokens", "tokens_per_s", "loss", "forward_ppl", "backward_ppl", "lr",
