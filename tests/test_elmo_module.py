@@ -139,3 +139,13 @@ def test_a_state_dict_saved_before_the_mixes_moved_into_mixer_still_loads():
     module.load_state_dict({**{k: v for k, v in module.state_dict().items()
                                if not k.startswith("mixer.")}, **old})
     assert module.mixer.scalar_mixes[0].gamma.item() == 2.0
+
+
+def test_the_layer_pickles_and_a_copy_keeps_its_own_cache(tmp_path):
+    import copy
+    module = Elmo(TINY, dropout=0.0)
+    module(batch_to_ids(SENTENCES))
+    torch.save(module, tmp_path / "layer.pt")
+    twin = copy.deepcopy(module)
+    twin.bilm.token_encoder.load_state_dict(twin.bilm.token_encoder.state_dict())
+    assert len(twin.token_cache) == 0 and len(module.token_cache) > 0

@@ -559,3 +559,15 @@ def test_two_processes_write_the_bytes_one_process_writes_and_resume_its_blocks(
     monkeypatch.undo()
     _torchrun_embed(source, tmp_path / "resumed.hdf5", "--block-size", 4)  # ...two finish it
     assert (tmp_path / "resumed.hdf5").read_bytes() == (tmp_path / "single.hdf5").read_bytes()
+
+
+def test_a_checksum_whose_block_is_gone_does_not_count_as_finished(input_file, tmp_path, monkeypatch):
+    count_embed_calls(monkeypatch, interrupt_at=3)
+    assert run("embed", "--quiet", input_file, tmp_path / "out.hdf5", "--block-size", 2).exit_code == 130
+    monkeypatch.undo()
+    (tmp_path / "out.hdf5.partial" / "block-0-2.npz").unlink()  # its .sha256 stays
+    embed(input_file, tmp_path / "out.hdf5", "--block-size", 2)
+    embed(input_file, tmp_path / "clean.hdf5", "--block-size", 2)
+    expected = read_vectors(tmp_path / "clean.hdf5")
+    for key, vectors in read_vectors(tmp_path / "out.hdf5").items():
+        np.testing.assert_array_equal(vectors, expected[key])

@@ -161,3 +161,10 @@ def test_a_saved_model_folder_keeps_its_documents_and_its_softmax_precision(tmp_
     if original.softmax is not None:
         source = elmo.interop.model_folder.BUNDLED_DIR / name / "extra.pt"
         assert (tmp_path / "saved" / "extra.pt").stat().st_size == source.stat().st_size
+
+
+def test_a_model_is_not_saved_over_a_folder_of_other_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ModelFileError, match="exists and is not a model folder"):
+        elmo.load(TINY).save_pretrained(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"

@@ -42,3 +42,17 @@ def test_leaving_removes_the_processes_lock(tmp_path):
     with CoreShare(tmp_path):
         assert len(list(tmp_path.glob("*.lock"))) == 1
     assert not list(tmp_path.glob("*.lock"))
+
+
+def test_a_registry_others_can_write_is_not_trusted(tmp_path, monkeypatch):
+    monkeypatch.delenv("ELMO_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    shared = tmp_path / "registry"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    for pid in range(3):  # what another user could plant
+        handle = open(shared / f"{pid}.lock", "w")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    with CoreShare(shared) as share:
+        assert share.threads() == 8 and not list(shared.glob(f"{os.getpid()}-*.lock"))

@@ -40,9 +40,14 @@ def atomic_path(path: str | Path, folder: bool = False) -> Iterator[Path]:
         temporary.mkdir()
     try:
         yield temporary
-        if folder and path.exists():
-            _remove(path)
-        os.replace(temporary, path)
+        if folder and path.exists():  # swap: the old folder goes aside first, then is removed
+            aside = path.with_name(f"{path.stem}.replaced-{os.getpid()}{path.suffix}")
+            _remove(aside)
+            os.replace(path, aside)
+            os.replace(temporary, path)
+            _remove(aside)
+        else:
+            os.replace(temporary, path)
     except OSError as error:
         if error.filename is not None:
             raise
@@ -75,8 +80,11 @@ def exclusive_lock(path: str | Path, purpose: str) -> Iterator[None]:
             handle.close()
             raise BusyError(f"{path} is held by {holder}: another run is writing there; wait for "
                             "it to finish, or choose another output") from None
-        if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
-            break  # locked the file that is still at ``path``, not one removed meanwhile
+        try:
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break  # locked the file that is still at ``path``, not one removed meanwhile
+        except FileNotFoundError:
+            pass
         handle.close()
     try:
         handle.truncate(0)

@@ -130,7 +130,8 @@ def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: s
             tokenizer=model.tokenizer if tokenizer == "auto" else tokenizer, block_size=block_size, use_sentence_keys=use_sentence_keys,
             forget_sentences=forget_sentences, output_format=output_format, overwrite=overwrite,
             restart=restart, progress=not quiet, encoding=encoding,
-            model_id=_model_id(model_name, weight_file))
+            model_id=_model_id(model_name, weight_file),
+            distributed=int(os.environ.get("WORLD_SIZE", "1")) > 1)  # launched by torchrun
     except KeyboardInterrupt:
         folder = partial_folder(output_file)
         kept = (f"finished blocks are kept in {folder}; run the same command again to resume"

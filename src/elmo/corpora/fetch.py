@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from elmo.corpora.download import obtain
 from elmo.corpora.errors import ArchiveError, retry_hint
 from elmo.corpora.spec import CorpusSpec
 from elmo.corpora.writer import CorpusWriter
-from elmo.files import atomic_path, write_text
+from elmo.files import atomic_path, exclusive_lock, lock_beside, write_text
 
 META_VERSION = 1
 
@@ -41,6 +42,19 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
     start = time.monotonic()
     archives = [obtain(artifact, downloads_folder(root), retry, say) for artifact in spec.artifacts]
     say("converting")
+    with exclusive_lock(lock_beside(folder), f"elmo data fetch {spec.name}"):
+        if is_complete(folder):  # another process finished it meanwhile
+            return folder
+        for leftover in root.glob(f"{spec.name}.partial-*"):  # of a killed conversion
+            shutil.rmtree(leftover, ignore_errors=True)
+        meta = _convert(spec, archives, folder, start, retry)
+        write_text(folder / DONE_MARKER, meta["created"] + "\n")
+    say(f"done in {time.monotonic() - start:.1f}s: {_summary(meta['counts'])} -> {folder}")
+    return folder
+
+
+def _convert(spec: CorpusSpec, archives, folder: Path, start: float, retry: str) -> dict:
+    """Convert the archives into ``folder`` (atomically); returns its meta.json."""
     try:
         with atomic_path(folder, folder=True) as partial:  # replaces an unfinished conversion
             with CorpusWriter(partial) as writer:
@@ -50,9 +64,7 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
             write_text(partial / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     except ArchiveError as error:
         raise ArchiveError(f"{error}; {retry}") from None
-    write_text(folder / DONE_MARKER, meta["created"] + "\n")
-    say(f"done in {time.monotonic() - start:.1f}s: {_summary(meta['counts'])} -> {folder}")
-    return folder
+    return meta
 
 
 def _meta(spec: CorpusSpec, writer: CorpusWriter, seconds: float) -> dict:

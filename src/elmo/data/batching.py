@@ -80,22 +80,25 @@ class _Sentence:
                  characters: CodepointVocabulary | None = None) -> None:
         self.tokens = tokens
         stream = [BOS_TOKEN, *tokens, EOS_TOKEN]
-        self.ids = vocab.encode(stream)
+        self.ids = self.input_ids = vocab.encode(stream)  # targets; inputs, the same here
         if characters is None:
             self.chars = np.stack([token_to_char_ids(t, max_characters) for t in stream])
-        else:  # a code-point model reads a token's first code points only, its markers as its own
-            stream = ["<bos>", *(CodepointVocabulary.cut(t, max_characters) for t in tokens), "<eos>"]
-            self.chars = np.stack([characters.token_ids(t, max_characters) for t in stream])
+        else:  # a code-point model reads a token's first code points only (its word too)
+            cut = [CodepointVocabulary.cut(t, max_characters) for t in tokens]
+            self.input_ids = vocab.encode([BOS_TOKEN, *cut, EOS_TOKEN])
+            self.chars = np.stack([characters.token_ids(t, max_characters)
+                                   for t in ["<bos>", *cut, "<eos>"]])
         self.chars = self.chars.astype(np.int16)
 
     def write(self, batch: LMBatch, row: int, column: int, start: int, count: int) -> None:
         """Put stream positions start .. start + count (inputs, and targets one further) of both
         directions into ``batch[:, row, column:column + count]``."""
         end, stop = start + count, column + count
-        for direction, (ids, chars) in enumerate(((self.ids, self.chars),
-                                                  (self.ids[::-1], self.chars[::-1]))):
+        for direction, (inputs, ids, chars) in enumerate((
+                (self.input_ids, self.ids, self.chars),
+                (self.input_ids[::-1], self.ids[::-1], self.chars[::-1]))):
             batch.char_ids[direction, row, column:stop] = chars[start:end]
-            batch.word_ids[direction, row, column:stop] = ids[start:end]
+            batch.word_ids[direction, row, column:stop] = inputs[start:end]
             batch.targets[direction, row, column:stop] = ids[start + 1:end + 1]
             batch.mask[direction, row, column:stop] = True
 

@@ -55,8 +55,9 @@ class Elmo(nn.Module):
                   if weight_file is None else
                   ModelFolder.load(options_file=options_file, weight_file=weight_file))
         bilm = folder.bilm
-        self._inputs = ModelInputs(folder) if folder.vocabulary or bilm.config.word_embedding is None \
-            else None
+        needs_folder = bilm.config.word_embedding is not None or (
+            bilm.config.char_cnn is not None and bilm.config.char_cnn.characters == "codepoints")
+        self._inputs = ModelInputs(folder) if folder.is_native or not needs_folder else None
         self.mixer = LayerMix(bilm.config.n_representations, num_output_representations, mix,
                               dropout, do_layer_norm, scalar_mix_parameters)
         self.bilm = bilm

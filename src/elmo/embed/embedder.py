@@ -37,6 +37,9 @@ class ModelInputs:
                     tuple(vocabulary[i] for i in (words.bos_id, words.eos_id, words.unk_id)))
         self.vocabulary = (Vocabulary(vocabulary, specials=specials)
                            if words is not None else None)
+        if cnn is not None and cnn.characters == "codepoints" and model_folder.characters is None:
+            raise InputError("this model reads code points: give its character vocabulary "
+                             "(load it from its folder)")
         # word input alone: character ids only mark the real tokens, and any string is a token
         characters = model_folder.characters or ([] if cnn is None else None)
         self.characters = CodepointVocabulary(characters) if characters is not None else None

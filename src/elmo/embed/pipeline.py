@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from elmo.data.tokenizers import get_tokenizer
@@ -57,7 +58,7 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
                use_sentence_keys: bool = False, forget_sentences: bool = False,
                output_format: str | None = None, overwrite: bool = False, restart: bool = False,
                progress: bool = True, encoding: str = "utf-8", model_id: str | None = None,
-               ) -> EmbedSummary:
+               distributed: bool = False) -> EmbedSummary:
     """Embed every line of ``input_path`` and write the vectors to ``output_path``.
 
     Each line, stripped of surrounding whitespace, is one sentence, tokenized by ``tokenizer``
@@ -80,6 +81,8 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         progress: show a progress bar on stderr.
         encoding: the input's text encoding; it must be ASCII-compatible (UTF-8, Latin-1, GB18030...).
         model_id: names the model in the resume settings; defaults to ``embedder.name``.
+        distributed: this process is one rank of a ``torchrun`` job (the environment says which):
+            it embeds its share of the blocks and rank 0 writes the output.
     While it runs, ``<output>.lock`` keeps any other run from writing the same output.
 
     Raises:
@@ -104,11 +107,12 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         "model": model_id or embedder.name, "max_sentence_length": embedder.max_sentence_length,
         "long_sentences": embedder.long_sentences, "layers": layers, "block_size": block_size,
     }
-    context = initialise()  # under torchrun: this process's rank; else a single process
+    context = initialise() if distributed else Context(0, 1, torch.device("cpu"))
     lock = exclusive_lock(lock_beside(output_path), "elmo embed") if context.is_main else nullcontext()
     try:
         with lock, CoreShare() as cores:
             if context.is_main:
+                check_paths(input_path, output_path, overwrite)  # again: another run may have finished
                 store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
                 for name in store.damaged:
                     tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded "
@@ -131,7 +135,8 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
                              use_sentence_keys=use_sentence_keys, forget_sentences=forget_sentences)
             context.barrier()
     finally:
-        finish(context)
+        if distributed:
+            finish(context)
     tokens, empty, long = (int(count) for count in totals)
     return EmbedSummary(ranges[-1][1] if ranges else 0, tokens, empty, long, resumed,
                         time.perf_counter() - started, output_path, output_format, context.rank)

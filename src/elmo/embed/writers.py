@@ -192,8 +192,11 @@ class BlockStore:
             checksum = block.with_suffix(".sha256")
             if not checksum.is_file() or checksum.read_text().strip() != file_sha256(block):
                 store.damaged.append(block.name)
+                checksum.unlink(missing_ok=True)  # the checksum first: it is what marks a block done
                 block.unlink()
-                checksum.unlink(missing_ok=True)
+        for checksum in store.folder.glob("block-*.sha256"):
+            if not checksum.with_suffix(".npz").is_file():
+                checksum.unlink()  # its block was removed
         return store
 
     @classmethod
@@ -212,7 +215,8 @@ class BlockStore:
 
     def has(self, start: int, stop: int) -> bool:
         """Whether the block of lines [start, stop) is finished (its checksum written)."""
-        return self.block_path(start, stop).with_suffix(".sha256").is_file()
+        block = self.block_path(start, stop)
+        return block.is_file() and block.with_suffix(".sha256").is_file()
 
     def write(self, start: int, stop: int, sentences: Sequence[str],
               tokens: Sequence[Sequence[str]], arrays: Sequence[np.ndarray],

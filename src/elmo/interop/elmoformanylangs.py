@@ -30,7 +30,7 @@ from elmo.config import (
 )
 from elmo.errors import ModelFileError
 from elmo.files import atomic_path, write_text
-from elmo.interop.model_folder import ModelFolder
+from elmo.interop.model_folder import ModelFolder, check_replaceable
 from elmo.modules import char_ids
 from elmo.modules.bilm import BiLM
 
@@ -127,6 +127,7 @@ def write_elmoformanylangs(model: ModelFolder, folder: str | Path) -> Path:
                     "n_layers": lstm.n_layers, "cell_clip": lstm.cell_clip or 0,
                     "proj_clip": lstm.proj_clip or 0},
         "classifier": {"name": "sampled_softmax", "n_samples": 8192}, "dropout": 0.0}
+    check_replaceable(folder)
     with atomic_path(folder, folder=True) as temporary:
         write_text(temporary / CONFIG_FILE, json.dumps({"config_path": MODEL_CONFIG}) + "\n")
         write_text(temporary / MODEL_CONFIG, json.dumps(model_config, indent=2) + "\n")

@@ -116,6 +116,7 @@ class ModelFolder:
             raise ModelFileError("the original format holds byte-character models only; this model "
                                  f"reads {self.bilm.config.token_encoder!r} input"
                                  f"{' of code points' if cnn and cnn.characters != 'bytes' else ''}")
+        check_replaceable(folder)
         with atomic_path(folder, folder=True) as temporary:
             write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
             save_weights(self.bilm, temporary / WEIGHTS_FILE)
@@ -160,6 +161,14 @@ class ModelFolder:
             return _load_native(path)
         options, weights = _original_files(path)
         return cls(_read_bilm(options, weights), documents=_documents(options.parent))
+
+
+def check_replaceable(folder: str | Path) -> None:
+    """Refuse to write a model over a folder that holds anything but a model."""
+    folder = Path(folder)
+    if folder.exists() and not (folder / OPTIONS_FILE).is_file() and not (folder / "encoder.pkl").is_file() \
+            and (not folder.is_dir() or any(folder.iterdir())):
+        raise ModelFileError(f"{folder} exists and is not a model folder: choose a new folder")
 
 
 def bundled_models() -> list[str]:

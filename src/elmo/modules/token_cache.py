@@ -1,7 +1,6 @@
 """Context-free token vectors remembered across calls, keyed by a token's character ids."""
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -31,8 +30,7 @@ class TokenVectorCache:
         self.encoder = encoder
         self.max_size = max_size
         self._vectors: OrderedDict[bytes, torch.Tensor] = OrderedDict()
-        clear = weakref.WeakMethod(self.clear)  # the encoder must not keep a dropped cache alive
-        encoder.register_load_state_dict_post_hook(lambda *_: clear() and clear()())
+        encoder.register_load_state_dict_post_hook(_ClearOnLoad(self))
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -41,8 +39,12 @@ class TokenVectorCache:
         self._vectors.clear()
 
     def usable(self) -> bool:
-        """True while the encoder is frozen: no parameter requires gradients."""
-        return not any(p.requires_grad for p in self.encoder.parameters())
+        """True while the encoder is frozen: no parameter requires gradients. While it is not, its
+        weights may change, so the cache is emptied."""
+        if any(p.requires_grad for p in self.encoder.parameters()):
+            self.clear()
+            return False
+        return True
 
     def lookup(self, features: torch.Tensor,
                compute: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
@@ -76,3 +78,14 @@ class TokenVectorCache:
         """Insert precomputed vectors (V, dim) for token feature rows (V, F)."""
         for row, vector in zip(features.to(torch.int64).cpu().numpy(), vectors):
             self._vectors[row.tobytes()] = vector
+
+
+class _ClearOnLoad:
+    """The encoder's load-state-dict hook: a class, not a closure, so modules still pickle and copy
+    (a deep copy's hook clears the copy's cache)."""
+
+    def __init__(self, cache: TokenVectorCache) -> None:
+        self.cache = cache
+
+    def __call__(self, module: nn.Module, incompatible_keys) -> None:
+        self.cache.clear()

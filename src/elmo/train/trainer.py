@@ -27,7 +27,13 @@ from elmo.data.vocab import Vocabulary, character_vocabulary, count_tokens
 from elmo.distributed import Context, finish, initialise
 from elmo.errors import ConfigError, InputError
 from elmo.evaluate.perplexity import perplexity
-from elmo.files import exclusive_lock, lock_beside, weights_fingerprint, write_text
+from elmo.files import (
+    exclusive_lock,
+    lock_beside,
+    settings_differences,
+    weights_fingerprint,
+    write_text,
+)
 from elmo.interop.model_folder import ModelFolder, TrainingRecord
 from elmo.modules.bilm import BiLM, LSTMState
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
@@ -77,12 +83,17 @@ def characters_for(config: TrainConfig) -> list[str] | None:
     if not config.reads_codepoints:
         return None
     kept = Path(config.training.output_dir) / "chars.json"
-    if not kept.is_file():
-        counts = count_tokens(expand_shards(config.data.train), progress=False)
-        characters = character_vocabulary(counts, config.data.char_min_count,
-                                          config.data.char_max_size or None)
-        write_text(kept, json.dumps(characters, ensure_ascii=False))
-    return json.loads(kept.read_text(encoding="utf-8"))
+    settings = {"train": list(config.data.train), "char_min_count": config.data.char_min_count,
+                "char_max_size": config.data.char_max_size}
+    if kept.is_file():
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if not settings_differences(saved["settings"], settings):
+            return saved["characters"]
+    counts = count_tokens(expand_shards(config.data.train), progress=False)
+    characters = character_vocabulary(counts, config.data.char_min_count,
+                                      config.data.char_max_size or None)
+    write_text(kept, json.dumps({"settings": settings, "characters": characters}, ensure_ascii=False))
+    return characters
 
 
 def _softmax_for(config: TrainConfig, bilm: BiLM, vocab_size: int) -> torch.nn.Module:
