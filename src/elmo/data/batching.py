@@ -232,11 +232,11 @@ class WindowBatcher(_GroupedBatcher):
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, rows_per_group: int,
                  unroll_steps: int, seed: int = 0, shuffle: bool = True,
                  groups: Sequence[int] = (0,), n_groups: int = 1,
-                 max_characters: int = MAX_CHARACTERS,
-                 characters: CodepointVocabulary | None = None) -> None:
+                 max_characters: int = MAX_CHARACTERS, characters: CodepointVocabulary | None = None,
+                 ) -> None:
+        self.unroll_steps = unroll_steps
         super().__init__(shards, vocab, rows_per_group, seed, shuffle, groups, n_groups,
                          max_characters, characters, {"unroll_steps": unroll_steps})
-        self.unroll_steps = unroll_steps
         self._rows = [_Row() for _ in range(len(self.groups) * rows_per_group)]
 
     def __next__(self) -> LMBatch:
@@ -272,8 +272,8 @@ class SentenceBatcher(_GroupedBatcher):
     def __init__(self, shards: Sequence[str | Path], vocab: Vocabulary, batch_size: int,
                  seed: int = 0, shuffle: bool = True, max_length: int = 100,
                  groups: Sequence[int] = (0,), n_groups: int = 1,
-                 max_characters: int = MAX_CHARACTERS,
-                 characters: CodepointVocabulary | None = None) -> None:
+                 max_characters: int = MAX_CHARACTERS, characters: CodepointVocabulary | None = None,
+                 ) -> None:
         super().__init__(shards, vocab, batch_size, seed, shuffle, groups, n_groups,
                          max_characters, characters, {"max_length": max_length})
         self.max_length = max_length
