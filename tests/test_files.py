@@ -32,3 +32,13 @@ def test_settings_differences_name_each_nested_key_and_skip_those_that_may_chang
     now = {"training": {"seed": 2, "max_steps": 9}, "data": {"vocab": "a"}}
     assert settings_differences(saved, now, frozenset({"training.max_steps"})) == [
         "training.seed was 1, now 2"]
+
+
+def test_leftovers_of_killed_writers_are_removed_and_nothing_else(tmp_path):
+    from elmo.files import remove_leftovers
+    for name in ("out.partial-123.hdf5", "out.partial-9.hdf5", "out.hdf5.lock", "other.partial-1.hdf5"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "index.partial-77").mkdir()
+    assert remove_leftovers(tmp_path / "out.hdf5") == 2
+    assert remove_leftovers(tmp_path / "index") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.partial-1.hdf5", "out.hdf5.lock"]

@@ -7,6 +7,7 @@ a temporary name beside its destination and renamed into place only when complet
 from __future__ import annotations
 
 import fcntl
+import glob
 import hashlib
 import os
 import shutil
@@ -110,6 +111,16 @@ def file_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def remove_leftovers(path: str | Path) -> int:
+    """Remove what killed writers of ``path`` left beside it (their temporary files or folders);
+    call it while holding ``path``'s lock, so that no live writer's work is among them."""
+    path = Path(path)
+    leftovers = list(path.parent.glob(f"{glob.escape(path.stem)}.partial-*{glob.escape(path.suffix)}"))
+    for leftover in leftovers:
+        _remove(leftover)
+    return len(leftovers)
 
 
 def write_text(path: str | Path, text: str) -> Path:

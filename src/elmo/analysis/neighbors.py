@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
-from elmo.files import atomic_path, exclusive_lock, lock_beside, write_text
+from elmo.files import atomic_path, exclusive_lock, lock_beside, remove_leftovers, write_text
 from elmo.threads import CoreShare
 
 MEAN = "mean"
@@ -65,9 +65,10 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
     sentences if known, sizes the progress bar.
     """
-    with (exclusive_lock(lock_beside(folder), "elmo index"), CoreShare(),
-          atomic_path(folder, folder=True) as partial):
-        return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
+    with exclusive_lock(lock_beside(folder), "elmo index"), CoreShare():
+        remove_leftovers(folder)
+        with atomic_path(folder, folder=True) as partial:
+            return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
 
 
 def _build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: Path,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from elmo.corpora.download import obtain
 from elmo.corpora.errors import ArchiveError, retry_hint
 from elmo.corpora.spec import CorpusSpec
 from elmo.corpora.writer import CorpusWriter
-from elmo.files import atomic_path, exclusive_lock, lock_beside, write_text
+from elmo.files import atomic_path, exclusive_lock, lock_beside, remove_leftovers, write_text
 
 META_VERSION = 1
 
@@ -45,8 +44,7 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
     with exclusive_lock(lock_beside(folder), f"elmo data fetch {spec.name}"):
         if is_complete(folder):  # another process finished it meanwhile
             return folder
-        for leftover in root.glob(f"{spec.name}.partial-*"):  # of a killed conversion
-            shutil.rmtree(leftover, ignore_errors=True)
+        remove_leftovers(folder)  # of a killed conversion
         meta = _convert(spec, archives, folder, start, retry)
         write_text(folder / DONE_MARKER, meta["created"] + "\n")
     say(f"done in {time.monotonic() - start:.1f}s: {_summary(meta['counts'])} -> {folder}")

@@ -34,7 +34,7 @@ from elmo.embed.writers import (
     select_layers,
 )
 from elmo.errors import InputError
-from elmo.files import exclusive_lock, lock_beside
+from elmo.files import exclusive_lock, lock_beside, remove_leftovers
 from elmo.threads import CoreShare
 
 
@@ -113,6 +113,7 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         with lock, CoreShare() as cores:
             if context.is_main:
                 check_paths(input_path, output_path, overwrite)  # again: another run may have finished
+                remove_leftovers(output_path)
                 store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
                 for name in store.damaged:
                     tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded "
