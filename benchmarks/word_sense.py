@@ -2,7 +2,9 @@
 
 English: the sense-labelled usage examples of WordNet 3.0 (`elmo data fetch wordnet`), nouns
 and verbs with examples of 2+ senses; the test lemmas are scored, the dev lemmas choose the pair
-threshold. Chinese: a small hand-made set of polysemous words (benchmarks/data/zh_senses.*.tsv).
+threshold. Chinese: the per-sense usage examples of a Xinhua-style dictionary (`zh-senses`, an
+opt-in evaluation corpus fetched by this script), and a small hand-made set of polysemous words
+(benchmarks/data/zh_senses.*.tsv).
 For each, one table: nearest-sense accuracy (1-NN over sense averages, leave one out) and
 same/different-sense pair accuracy, for the most-frequent-sense reference, a bag of context
 words, each layer of the biLM and the mean of the layers (see elmo.analysis.wsd).
@@ -56,6 +58,9 @@ def main() -> None:
         print(table(args.en_model, corpora.corpus_path("wordnet", "dev", format="labelled"),
                     corpora.corpus_path("wordnet", "test", format="labelled")), end="\n\n")
     if args.only != "en":
+        corpora.fetch("zh-senses")
+        print(table(args.zh_model, corpora.corpus_path("zh-senses", "dev", format="labelled"),
+                    corpora.corpus_path("zh-senses", "test", format="labelled")), end="\n\n")
         print(table(args.zh_model, DATA / "zh_senses.dev.tsv", DATA / "zh_senses.test.tsv"))
 
 

@@ -249,7 +249,7 @@ def test_every_catalogued_artifact_has_a_pinned_version_and_sha256():
 def test_the_catalogue_lists_the_corpora_in_priority_order():
     assert list(CORPORA) == ["pd1998", "zh-reviews", "brown", "sotu", "moby-dick", "bbc",
                              "python-docs", "kernel-docs", "austen", "zh-manpages", "fortunes-zh",
-                             "wordnet"]
+                             "wordnet", "zh-dictionary", "zh-docs", "zh-news", "zh-senses"]
     assert {spec.language for spec in CORPORA.values()} == {"zh", "en"}
 
 

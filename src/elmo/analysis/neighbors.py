@@ -27,7 +27,13 @@ from tqdm import tqdm
 
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError
-from elmo.files import atomic_path, exclusive_lock, lock_beside, remove_leftovers, write_text
+from elmo.files import (
+    atomic_path,
+    exclusive_lock,
+    lock_beside,
+    remove_leftovers,
+    write_text,
+)
 from elmo.threads import CoreShare
 
 MEAN = "mean"

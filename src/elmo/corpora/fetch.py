@@ -19,7 +19,13 @@ from elmo.corpora.download import obtain
 from elmo.corpora.errors import ArchiveError, retry_hint
 from elmo.corpora.spec import CorpusSpec
 from elmo.corpora.writer import CorpusWriter
-from elmo.files import atomic_path, exclusive_lock, lock_beside, remove_leftovers, write_text
+from elmo.files import (
+    atomic_path,
+    exclusive_lock,
+    lock_beside,
+    remove_leftovers,
+    write_text,
+)
 
 META_VERSION = 1
 
@@ -37,6 +43,8 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
     if is_complete(folder):
         say(f"already fetched: {folder}")
         return folder
+    if spec.caveat:
+        say(f"opt-in corpus: {spec.caveat}")
     retry = retry_hint(spec.name)
     start = time.monotonic()
     archives = [obtain(artifact, downloads_folder(root), retry, say) for artifact in spec.artifacts]

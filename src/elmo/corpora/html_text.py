@@ -1,6 +1,6 @@
 """The prose of a Sphinx HTML page: the text of its paragraphs, without code or navigation.
 
-Only ``<p>`` elements inside the page's main element (``role="main"``; the whole page if it has
+Only paragraphs (``<p>``, and DocBook's ``<div class="para">``) inside the page's main element (``role="main"``; the whole page if it has
 none) are read, with their inline markup (links, inline code, emphasis) reduced to its text.
 Code blocks (``<pre>``), scripts, styles, the pilcrow links after headings, and the short
 labels Sphinx writes as paragraphs (admonition titles, rubrics, captions) are left out.
@@ -35,6 +35,7 @@ class _ParagraphParser(HTMLParser):
         self._main_depth = 0  # open elements of that tag, the main one included
         self._skip_depth = 0  # open <pre>, <script>...
         self._headerlink_depth = 0
+        self._para_div_depth = 0  # open <div>s since a <div class="para"> began
         self._text: list[str] | None = None  # the paragraph being read
 
     @property
@@ -56,6 +57,11 @@ class _ParagraphParser(HTMLParser):
         elif tag == "p" and self._reading and not classes & _LABEL_CLASSES:
             self._flush()
             self._text = []
+        elif tag == "div" and self._para_div_depth:
+            self._para_div_depth += 1
+        elif tag == "div" and "para" in classes and self._reading:
+            self._flush()
+            self._text, self._para_div_depth = [], 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == self._main_tag and self._main_depth > 0:
@@ -66,6 +72,10 @@ class _ParagraphParser(HTMLParser):
             self._headerlink_depth -= 1
         elif tag == "p":
             self._flush()
+        elif tag == "div" and self._para_div_depth:
+            self._para_div_depth -= 1
+            if not self._para_div_depth:
+                self._flush()
 
     def handle_data(self, data: str) -> None:
         if self._text is not None and not self._skip_depth and not self._headerlink_depth:

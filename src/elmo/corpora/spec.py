@@ -30,6 +30,8 @@ class CorpusSpec:
         notice: returns the text of the ``NOTICE`` file.
         tokenizer: how the text was tokenized, for ``meta.json``.
         split: how train/dev/test were chosen, for ``meta.json``.
+        caveat: why a corpus is opt-in (an unclear licence, evaluation use only): such a corpus
+            is fetched only when named, never by ``all``, and the caveat is shown when it is.
     """
 
     name: str
@@ -44,3 +46,4 @@ class CorpusSpec:
     notice: NoticeReader
     tokenizer: str
     split: str
+    caveat: str | None = None

@@ -17,6 +17,7 @@ import torch
 
 from elmo import config_files, corpora
 from elmo.config import SoftmaxConfig
+from elmo.corpora.catalog import get_spec
 from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards
 from elmo.data.tokenizers import char_tokens
@@ -211,5 +212,12 @@ on a few million tokens: far from the quality of the original ELMo trained on a 
 
 ## Licences
 The training corpora's licence notices are in their cache folders (`elmo data list`); the model
-weights are released under the project's licence.
+weights are released under the project's licence.{_caveats(sources)}
 """
+
+
+def _caveats(sources: RecipeCorpora) -> str:
+    """The card's paragraph on opt-in training corpora (empty when there are none)."""
+    specs = [get_spec(name) for name in sources.train if get_spec(name).caveat]
+    return "".join(f"\n\nOpt-in corpus `{spec.name}`: {spec.caveat}. Rebuild without it by "
+                   f"removing it from the recipe's `train` list." for spec in specs)
