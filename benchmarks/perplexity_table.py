@@ -20,15 +20,13 @@ from elmo import corpora
 from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
 from elmo.evaluate.kneser_ney import KneserNeyLM
-from elmo.evaluate.perplexity import perplexity
+from elmo.evaluate.perplexity import folder_perplexity
 from elmo.interop.model_folder import BUNDLED_DIR, ModelFolder
-from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.recipes.build import read_recipe
 
 
 def bilm_row(folder: Path, heldout: Path) -> tuple[float, float, float]:
-    model = ModelFolder.load(folder)
-    result = perplexity(BiLMWithSoftmax(model.bilm, model.softmax), Vocabulary(model.vocabulary), expand_shards(str(heldout)), progress=False)
+    result = folder_perplexity(ModelFolder.load(folder), expand_shards(str(heldout)), progress=False)
     return result.forward, result.backward, result.average
 
 

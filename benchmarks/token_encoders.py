@@ -17,13 +17,11 @@ import csv
 import copy
 
 from elmo import corpora
-from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards
-from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
-from elmo.evaluate.perplexity import perplexity
+from elmo.data.vocab import build_vocabulary, count_tokens
+from elmo.evaluate.perplexity import folder_perplexity
 from elmo.files import write_text
 from elmo.interop.model_folder import ModelFolder
-from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.recipes.build import read_recipe
 from elmo.train.config import parse_train_config
 from elmo.train.trainer import train
@@ -70,9 +68,7 @@ def main() -> None:
         settings["training"].update(output_dir=str(work / name.replace(" ", "-")), max_steps=args.steps,
                                     checkpoint_every=max(1, args.steps // 4), log_every=50)
         folder = ModelFolder.load(train(parse_train_config(settings, name), progress=False))
-        characters = CodepointVocabulary(folder.characters) if folder.characters else None
-        result = perplexity(BiLMWithSoftmax(folder.bilm, folder.softmax), Vocabulary(folder.vocabulary),
-                            expand_shards(dev_file), progress=False, characters=characters)
+        result = folder_perplexity(folder, expand_shards(dev_file), progress=False)
         with open(work / name.replace(" ", "-") / "log.csv", newline="") as log:
             points = [(int(r["step"]), float(r["heldout_ppl"])) for r in csv.DictReader(log)
                       if r["heldout_ppl"]]

@@ -286,23 +286,15 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
     whitespace-tokenized sentence per line), with the full softmax; the average is exp of the mean
     of the two per-token losses. MODEL is a folder written by `elmo train` (the original HDF5
     format does not store the softmax)."""
-    import torch
-
-    from elmo.data.chars import CodepointVocabulary
     from elmo.data.shards import expand_shards
-    from elmo.data.vocab import Vocabulary
-    from elmo.evaluate.perplexity import perplexity as measure
-    from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
+    from elmo.evaluate.perplexity import folder_perplexity
 
     folder = elmo.ModelFolder.load(model_path)
     if folder.softmax is None:
         raise ModelFileError(f"{model_path} is not a model folder written by `elmo train`; the "
                              "original HDF5 format has no softmax, so its perplexity is undefined")
-    model = BiLMWithSoftmax(folder.bilm, folder.softmax)
-    model.to("cuda" if torch.cuda.is_available() else "cpu")
-    characters = CodepointVocabulary(folder.characters) if folder.characters is not None else None
-    result = measure(model, Vocabulary(folder.vocabulary), expand_shards(data), batch_size,
-                     unroll_steps, progress=not quiet, characters=characters)
+    result = folder_perplexity(folder, expand_shards(data), batch_size, unroll_steps,
+                               progress=not quiet)
     click.echo(f"forward {result.forward:.2f}  backward {result.backward:.2f}  "
                f"average {result.average:.2f}  ({result.tokens:,} tokens per direction)")
 

@@ -12,6 +12,8 @@ from tqdm import tqdm
 from elmo.data.batching import evaluation_batches
 from elmo.data.chars import CodepointVocabulary
 from elmo.data.vocab import Vocabulary
+from elmo.errors import ModelFileError
+from elmo.interop.model_folder import ModelFolder
 from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 
 
@@ -50,3 +52,21 @@ def perplexity(model: BiLMWithSoftmax, vocab: Vocabulary, shards: Sequence[Path]
         raise ValueError("the held-out text has no tokens")
     forward, backward = (loss / tokens for loss in losses)
     return Perplexity(math.exp(forward), math.exp(backward), math.exp((forward + backward) / 2), tokens)
+
+
+def folder_perplexity(folder: ModelFolder, shards: Sequence[Path], batch_size: int = 32,
+                      unroll_steps: int = 20, progress: bool = True) -> Perplexity:
+    """:func:`perplexity` of a model folder's biLM and softmax (on a GPU when there is one), with
+    its vocabulary and, for a code-point model, its characters.
+
+    Raises:
+        ModelFileError: the folder has no softmax (the original HDF5 format has none).
+    """
+    if folder.softmax is None or folder.vocabulary is None:
+        raise ModelFileError("the model has no softmax (the original HDF5 format has none, only "
+                             "folders written by `elmo train` do), so its perplexity is undefined")
+    model = BiLMWithSoftmax(folder.bilm, folder.softmax)
+    model.to("cuda" if torch.cuda.is_available() else "cpu")
+    characters = CodepointVocabulary(folder.characters) if folder.characters is not None else None
+    return perplexity(model, Vocabulary(folder.vocabulary), shards, batch_size, unroll_steps,
+                      progress, characters)

@@ -18,15 +18,13 @@ import torch
 from elmo import config_files, corpora
 from elmo.config import SoftmaxConfig
 from elmo.corpora.catalog import get_spec
-from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards
 from elmo.data.tokenizers import char_tokens
-from elmo.data.vocab import Vocabulary, build_vocabulary, count_tokens
+from elmo.data.vocab import build_vocabulary, count_tokens
 from elmo.errors import ConfigError
-from elmo.evaluate.perplexity import Perplexity, perplexity
+from elmo.evaluate.perplexity import Perplexity, folder_perplexity
 from elmo.files import atomic_path, write_text
 from elmo.interop.model_folder import HeldoutPerplexity, ModelFolder
-from elmo.modules.bilm_with_softmax import BiLMWithSoftmax
 from elmo.train.config import TrainConfig, parse_train_config
 from elmo.train.trainer import train
 
@@ -106,11 +104,7 @@ def build_from_recipe(name: str, output: str | Path, cache: str | Path | None = 
     config = recipe.train_config(mixed_shards(train_files, work / "mixed", sources.shards),
                                  str(vocab_path), [str(curve)], str(work / "run"), overrides)
     folder = ModelFolder.load(train(config, progress=progress))
-    model = BiLMWithSoftmax(folder.bilm, folder.softmax)
-    model.to("cuda" if torch.cuda.is_available() else "cpu")
-    characters = CodepointVocabulary(folder.characters) if folder.characters is not None else None
-    result = perplexity(model, Vocabulary(folder.vocabulary), expand_shards(heldout), progress=progress,
-                        characters=characters)
+    result = folder_perplexity(folder, expand_shards(heldout), progress=progress)
     folder.training = dataclasses.replace(folder.training, heldout=HeldoutPerplexity(
         sources.heldout, "dev", round(result.forward, 2), round(result.backward, 2),
         round(result.average, 2), result.tokens))
