@@ -16,7 +16,7 @@ LAYERS = [
     {"interop"},
     {"embed", "evaluate"},
     {"train", "corpora"},
-    {"tasks", "analysis", "recipes"},
+    {"tasks", "analysis", "recipes", "serve"},
     {"cli", "__init__"},
 ]
 LAYER_OF = {package: index for index, packages in enumerate(LAYERS) for package in packages}

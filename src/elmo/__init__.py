@@ -19,11 +19,12 @@ from elmo.errors import ConfigError, ElmoError, InputError, ModelFileError
 from elmo.interop.model_folder import DEFAULT_MODEL, ModelFolder, bundled_models
 from elmo.modules.bilm import BiLM, BiLMOutput, LSTMState
 from elmo.modules.scalar_mix import LayerMix, ScalarMix
+from elmo.serve.client import Client
 
 load = Embedder.from_pretrained
 
 __all__ = [
     "load", "Embedder", "Elmo", "BiLM", "BiLMOutput", "LSTMState", "BiLMConfig", "SoftmaxConfig",
     "ModelFolder", "ScalarMix", "LayerMix", "batch_to_ids", "bundled_models", "DEFAULT_MODEL",
-    "ElmoError", "ConfigError", "InputError", "ModelFileError",
+    "ElmoError", "ConfigError", "InputError", "ModelFileError", "Client",
 ]

@@ -407,6 +407,10 @@ main.add_command(index_command)
 main.add_command(neighbors_command)
 main.add_command(plot_command)
 
+from elmo.cli.serve import serve_command  # noqa: E402
+
+main.add_command(serve_command)
+
 from elmo.cli.tasks import classify_command, tag_command, task  # noqa: E402
 
 main.add_command(task)
