@@ -19,7 +19,8 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason=(
     "no Chromium browser and driver on PATH (Debian: apt-get install chromium chromium-driver)"))
 
 
-def open_browser():
+@pytest.fixture(scope="module")
+def browser():
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -27,7 +28,9 @@ def open_browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,1400",
                      "--disable-dev-shm-usage"):
         options.add_argument(argument)
-    return webdriver.Chrome(service=Service(DRIVER), options=options)
+    chromium = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield chromium
+    chromium.quit()
 
 
 def wait_for(browser, css: str, count: int = 1, timeout: float = 60):
@@ -39,57 +42,46 @@ def wait_for(browser, css: str, count: int = 1, timeout: float = 60):
             b.find_elements(By.CSS_SELECTOR, css)))
 
 
-def test_clicking_a_chinese_word_shows_its_layers(tmp_path):
+def test_clicking_a_chinese_word_shows_its_layers(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    model = elmo.load("zh-small")
-    with Running(create_app(model)) as server:
-        browser = open_browser()
-        try:
-            browser.get(server.url + "/")
-            tokens = wait_for(browser, ".token", count=10)  # the example sentences, embedded
-            assert "zh-small: 3 layers of 256" in browser.find_element(By.ID, "model").text
-            next(token for token in tokens if token.text == "苹果").click()
-            layers = wait_for(browser, ".layer", count=3)
-            assert [layer.find_element(By.TAG_NAME, "h3").text for layer in layers] == [
-                "layer 0 (context-free)", "layer 1", "layer 2"]
-            occurrences = len([token for token in tokens if token.text == "苹果"])
-            cells = layers[0].find_elements(By.CSS_SELECTOR, "table.heat td")
-            assert len(cells) == occurrences ** 2
-            assert {cell.text for cell in cells} == {"1.00"}  # layer 0 is context-free
-            top = {cell.text for cell in layers[2].find_elements(By.CSS_SELECTOR, "table.heat td")}
-            assert len(top) > 1  # the top layer's vectors depend on the sentence
-            assert len(layers[2].find_elements(By.CSS_SELECTOR, "svg circle")) == occurrences
-            assert browser.find_element(By.ID, "status").text == ""
-            screenshot = os.environ.get("ELMO_EXPLORER_SCREENSHOT", str(tmp_path / "explorer.png"))
-            browser.save_screenshot(screenshot)
-            assert os.path.getsize(screenshot) > 10_000
-        finally:
-            browser.quit()
+    with Running(create_app(elmo.load("zh-small"))) as server:
+        browser.get(server.url + "/")
+        tokens = wait_for(browser, ".token", count=10)  # the example sentences, embedded
+        assert "zh-small: 3 layers of 256" in browser.find_element(By.ID, "model").text
+        next(token for token in tokens if token.text == "苹果").click()
+        layers = wait_for(browser, ".layer", count=3)
+        assert [layer.find_element(By.TAG_NAME, "h3").text for layer in layers] == [
+            "layer 0 (context-free)", "layer 1", "layer 2"]
+        occurrences = len([token for token in tokens if token.text == "苹果"])
+        cells = layers[0].find_elements(By.CSS_SELECTOR, "table.heat td")
+        assert len(cells) == occurrences ** 2
+        assert {cell.text for cell in cells} == {"1.00"}  # layer 0 is context-free
+        top = {cell.text for cell in layers[2].find_elements(By.CSS_SELECTOR, "table.heat td")}
+        assert len(top) > 1  # the top layer's vectors depend on the sentence
+        assert len(layers[2].find_elements(By.CSS_SELECTOR, "svg circle")) == occurrences
+        assert browser.find_element(By.ID, "status").text == ""
+        screenshot = os.environ.get("ELMO_EXPLORER_SCREENSHOT", str(tmp_path / "explorer.png"))
+        browser.save_screenshot(screenshot)
+        assert os.path.getsize(screenshot) > 10_000
 
 
-def test_an_english_example_and_a_server_error_are_shown(tmp_path):
+def test_an_english_example_and_a_server_error_are_shown(browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    model = elmo.load("bilm-tf-tiny")
-    with Running(create_app(model)) as server:
-        browser = open_browser()
-        try:
-            browser.get(server.url + "/")
-            wait_for(browser, ".token", count=5)
-            browser.find_element(By.ID, "english").click()
-            wait_for(browser, ".token", count=40)
-            play = [token for token in browser.find_elements(By.CSS_SELECTOR, ".token")
-                    if token.text == "play"]
-            play[0].click()
-            assert len(wait_for(browser, ".layer", count=3)[1].find_elements(
-                By.CSS_SELECTOR, "table.heat td")) == len(play) ** 2
-            browser.find_element(By.ID, "texts").clear()
-            browser.find_element(By.ID, "texts").send_keys(" ".join(["word"] * 500))
-            browser.find_element(By.ID, "embed").click()
-            from selenium.webdriver.support.ui import WebDriverWait
-
-            WebDriverWait(browser, 30).until(
-                lambda b: "500 tokens" in b.find_element(By.ID, "status").text)
-        finally:
-            browser.quit()
+    with Running(create_app(elmo.load("bilm-tf-tiny"))) as server:
+        browser.get(server.url + "/")
+        wait_for(browser, ".token", count=5)
+        browser.find_element(By.ID, "english").click()
+        wait_for(browser, ".token", count=40)
+        play = [token for token in browser.find_elements(By.CSS_SELECTOR, ".token")
+                if token.text == "play"]
+        play[0].click()
+        assert len(wait_for(browser, ".layer", count=3)[1].find_elements(
+            By.CSS_SELECTOR, "table.heat td")) == len(play) ** 2
+        browser.find_element(By.ID, "texts").clear()
+        browser.find_element(By.ID, "texts").send_keys(" ".join(["word"] * 500))
+        browser.find_element(By.ID, "embed").click()
+        WebDriverWait(browser, 30).until(
+            lambda b: "500 tokens" in b.find_element(By.ID, "status").text)
