@@ -66,11 +66,17 @@ def test_clicking_a_chinese_word_shows_its_layers(browser, tmp_path):
         assert os.path.getsize(screenshot) > 10_000
 
 
-def test_an_english_example_and_a_server_error_are_shown(browser):
+def test_an_english_example_its_neighbours_and_a_server_error_are_shown(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with Running(create_app(elmo.load("bilm-tf-tiny"))) as server:
+    from elmo.analysis.neighbors import NeighbourIndex, build_index
+
+    model = elmo.load("bilm-tf-tiny")
+    corpus = [["I", "play", "chess"], ["a", "play", "by", "Shakespeare"], ["the", "bank", "agreed"]]
+    build_index(model, corpus, tmp_path / "index", progress=False)
+    index = NeighbourIndex(tmp_path / "index", model)
+    with Running(create_app(model, index=index)) as server:
         browser.get(server.url + "/")
         wait_for(browser, ".token", count=5)
         browser.find_element(By.ID, "english").click()
@@ -80,6 +86,9 @@ def test_an_english_example_and_a_server_error_are_shown(browser):
         play[0].click()
         assert len(wait_for(browser, ".layer", count=3)[1].find_elements(
             By.CSS_SELECTOR, "table.heat td")) == len(play) ** 2
+        neighbours = wait_for(browser, "#contextual li", count=2)
+        assert {item.find_element(By.TAG_NAME, "mark").text for item in neighbours} == {"play"}
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#static li")) > 0
         browser.find_element(By.ID, "texts").clear()
         browser.find_element(By.ID, "texts").send_keys(" ".join(["word"] * 500))
         browser.find_element(By.ID, "embed").click()

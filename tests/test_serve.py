@@ -222,3 +222,26 @@ def test_the_explorer_page_and_its_files_are_served_locally(model):
 def test_serving_beyond_loopback_needs_a_token():
     result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "give --token" in result.output
+
+
+def test_neighbours_come_from_the_index_the_server_was_started_with(model, tmp_path):
+    from elmo.analysis.neighbors import NeighbourIndex, build_index
+
+    corpus = [["I", "play", "chess"], ["a", "play", "by", "Shakespeare"], ["we", "play", "cards"]]
+    build_index(model, corpus, tmp_path / "index", layer=2, progress=False)
+    index = NeighbourIndex(tmp_path / "index", model)
+    expected = index.query(["they", "play", "chess"], "play", k=2)
+    with Running(create_app(model, ServerSettings(), index)) as server:
+        found = Client(server.url).neighbours(["they", "play", "chess"], "play", k=2)
+        assert Client(server.url).models()[0]["index"] is True
+        status, _, answer = server.post("/v1/neighbours", b'{"sentence": "nope", "word": "nope"}')
+    assert [hit["tokens"] for hit in found["occurrences"]] == [
+        list(hit.tokens) for hit in expected.occurrences]
+    assert [w["word"] for w in found["words"]] == [word for word, _ in expected.words]
+    assert status == 400 and "does not occur in the index" in answer["error"]
+
+
+def test_without_an_index_neighbours_are_a_404_saying_how_to_get_one(model):
+    with serve(model) as server:
+        status, _, answer = server.post("/v1/neighbours", b'{"sentence": "a", "word": "a"}')
+    assert status == 404 and "--index" in answer["error"]
