@@ -5,7 +5,7 @@ import itertools
 
 import torch
 
-from elmo.heads.crf import CRF
+from elmo.heads.crf import CRF, bio_constraints
 
 
 def _random_crf(n_tags: int, seed: int) -> CRF:
@@ -69,3 +69,30 @@ def test_viterbi_finds_the_highest_scoring_sequence():
         scores = _brute_force(crf, emissions[row], length)
         assert tuple(decoded[row]) == max(scores, key=scores.get)
         assert len(decoded[row]) == length
+
+
+def test_bio_constraints_allow_inside_tags_only_after_their_own_kind():
+    labels = ["B-n", "B-v", "I-n", "I-v", "O"]
+    allowed, starts = bio_constraints(labels)
+    ok = {(a, b) for a in labels for b in labels if allowed[labels.index(a), labels.index(b)]}
+    assert ("B-n", "I-n") in ok and ("I-n", "I-n") in ok and ("O", "B-v") in ok
+    assert ("B-v", "I-n") not in ok and ("O", "I-n") not in ok and ("I-v", "I-n") not in ok
+    assert [label for label, ok in zip(labels, starts) if ok] == ["B-n", "B-v", "O"]
+    assert bio_constraints(["NN", "VB"]) is None  # not BIO: no constraints
+
+
+def test_constrained_partition_and_viterbi_cover_exactly_the_allowed_paths():
+    labels = ["B-a", "I-a", "B-b", "I-b"]
+    constraints = bio_constraints(labels)
+    crf = _random_crf(4, seed=3)
+    constrained = CRF(4, constraints).double()
+    constrained.load_state_dict(crf.state_dict())
+    emissions = torch.randn(1, 4, 4, dtype=torch.float64)
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    allowed, starts = constraints
+    valid = {tags: score for tags, score in _brute_force(crf, emissions[0], 4).items()
+             if starts[tags[0]] and all(allowed[a, b] for a, b in itertools.pairwise(tags))}
+    expected = torch.logsumexp(torch.tensor(list(valid.values()), dtype=torch.float64), 0)
+    assert torch.allclose(constrained.log_partition(emissions, mask)[0], expected)
+    assert tuple(constrained.decode(emissions, mask)[0]) == max(valid, key=valid.get)
+    assert constrained.state_dict().keys() == crf.state_dict().keys()  # nothing new is saved

@@ -53,19 +53,21 @@ class SequenceTagger(nn.Module):
         hidden: LSTM cells per direction.
         dropout: on the encoder's output.
         crf: decode with a linear-chain CRF (else independent per-token softmax).
+        constraints: the CRF's allowed transitions (see :func:`elmo.heads.crf.bio_constraints`).
 
     Inputs: token_ids (B, T), mask (B, T) bool, layers (L + 1, B, T, D) or None, tags (B, T).
     """
 
     def __init__(self, token_input: TokenInput, n_tags: int, hidden: int = 128, n_layers: int = 1,
-                 dropout: float = 0.5, crf: bool = True) -> None:
+                 dropout: float = 0.5, crf: bool = True,
+                 constraints: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
         super().__init__()
         self.input = token_input
         self.encoder = BiLSTMEncoder(token_input.output_dim, hidden, n_layers)
         self.dropout = nn.Dropout(dropout)
         output_dim = self.encoder.output_dim + (token_input.elmo_dim if token_input.elmo_at_output else 0)
         self.scores = nn.Linear(output_dim, n_tags)
-        self.crf = CRF(n_tags) if crf else None
+        self.crf = CRF(n_tags, constraints) if crf else None
 
     def emissions(self, token_ids: torch.Tensor, mask: torch.Tensor,
                   layers: torch.Tensor | None) -> torch.Tensor:

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from elmo.heads.classifiers import SentenceClassifier
+from elmo.heads.crf import bio_constraints
 from elmo.heads.taggers import SequenceTagger
 from elmo.heads.token_input import TokenInput
 from elmo.tasks import metrics
@@ -16,20 +17,22 @@ from elmo.tasks.data import Example
 MAIN_METRIC = {"seg-pos": "pos_f1", "ner": "entity_f1", "word-tags": "accuracy", "labels": "accuracy"}
 
 
-def build_task_model(config: TaskConfig, vocab_size: int, n_labels: int, elmo_layers: int = 0,
-                     elmo_dim: int = 0, pretrained: torch.Tensor | None = None) -> nn.Module:
+def build_task_model(config: TaskConfig, vocab_size: int, labels: Sequence[str],
+                     elmo_layers: int = 0, elmo_dim: int = 0,
+                     pretrained: torch.Tensor | None = None) -> nn.Module:
     """A :class:`SequenceTagger` or :class:`SentenceClassifier` as the config describes.
 
+    ``labels``: the tags or classes (a tagger's CRF allows only valid BIO transitions);
     ``elmo_layers`` / ``elmo_dim``: L + 1 and the layer width of the biLM (0 without ELMo).
     """
     token_input = TokenInput(vocab_size, config.embeddings.dim, elmo_layers, elmo_dim,
                              config.elmo.mix, config.elmo.dropout, config.elmo.at_output,
                              config.embeddings.dropout, pretrained, config.embeddings.freeze)
     if config.data.is_classification:
-        return SentenceClassifier(token_input, n_labels, config.model.encoder, config.model.hidden,
-                                  config.model.dropout)
-    return SequenceTagger(token_input, n_labels, config.model.hidden, config.model.layers,
-                          config.model.dropout, config.model.crf)
+        return SentenceClassifier(token_input, len(labels), config.model.encoder,
+                                  config.model.hidden, config.model.dropout)
+    return SequenceTagger(token_input, len(labels), config.model.hidden, config.model.layers,
+                          config.model.dropout, config.model.crf, bio_constraints(labels))
 
 
 def score(data_format: str, examples: Sequence[Example], predicted: Sequence[Sequence[str]],

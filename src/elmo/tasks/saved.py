@@ -63,7 +63,7 @@ def load_task_model(folder: str | Path) -> TaskModel:
         config = parse_task_config(raw, str(folder / TASK_FILE), folder)
         vocab, labels = TokenVocab(description["tokens"][2:]), description["labels"]
         layers, dim = description["elmo_shape"]
-        model = build_task_model(config, len(vocab), len(labels), layers, dim)
+        model = build_task_model(config, len(vocab), labels, layers, dim)
         model.load_state_dict(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
     except (KeyError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{folder}: unreadable task model ({error})") from None

@@ -91,7 +91,7 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     pretrained = vocab.vectors_from(pretrained_words, config.embeddings.dim, config.training.seed) \
         if pretrained_words else None
     torch.manual_seed(config.training.seed)
-    model = build_task_model(config, len(vocab), len(labels), *shape, pretrained=pretrained)
+    model = build_task_model(config, len(vocab), labels, *shape, pretrained=pretrained)
     tokenizer = "chars" if data.format in CHAR_FORMATS else (embedder.tokenizer if embedder else "whitespace")
     task = TaskModel(config, model, vocab, labels, tokenizer, config.elmo.model,
                      model_key(embedder) if embedder else None, shape,
