@@ -7,7 +7,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from elmo.heads.classifiers import ENCODERS, SentenceClassifier, masked_max
 from elmo.heads.taggers import BiLSTMEncoder, SequenceTagger
-from elmo.heads.token_input import TokenInput
+from elmo.heads.token_input import TaskInputs, TokenInput
 from elmo.modules.scalar_mix import LayerMix
 
 B, T, L1, D = 2, 5, 3, 8
@@ -58,7 +58,7 @@ def test_l2_penalty_is_the_squared_norm_of_the_mix_weights():
 def test_token_input_concatenates_word_vectors_and_elmo():
     token_ids, mask, layers = _batch()
     token_input = TokenInput(20, 4, L1, D, elmo_at_output=True, dropout=0.0, elmo_dropout=0.0)
-    inputs, output_mix = token_input(token_ids, mask, layers)
+    inputs, output_mix = token_input(TaskInputs(token_ids, mask, layers))
     assert inputs.shape == (B, T, 4 + D) and output_mix.shape == (B, T, D)
     assert torch.equal(inputs[..., :4], token_input.embedding(token_ids))
 
@@ -79,9 +79,9 @@ def test_tagger_learns_a_tiny_labelling(crf):
     optimizer = torch.optim.Adam(tagger.parameters(), lr=0.05)
     for _ in range(60):
         optimizer.zero_grad()
-        tagger.loss(token_ids, mask, layers, tags).backward()
+        tagger.loss(TaskInputs(token_ids, mask, layers), tags).backward()
         optimizer.step()
-    predicted = tagger.predict(token_ids, mask, layers)
+    predicted = tagger.predict(TaskInputs(token_ids, mask, layers))
     assert [len(p) for p in predicted] == [5, 3]
     assert predicted == [tags[0].tolist(), tags[1, :3].tolist()]
 
@@ -89,7 +89,7 @@ def test_tagger_learns_a_tiny_labelling(crf):
 def test_tagger_without_elmo_needs_no_layers():
     token_ids, mask, _ = _batch()
     tagger = SequenceTagger(TokenInput(20, 8), 4, hidden=6)
-    assert tagger.emissions(token_ids, mask, None).shape == (B, T, 4)
+    assert tagger.emissions(TaskInputs(token_ids, mask)).shape == (B, T, 4)
 
 
 @pytest.mark.parametrize("encoder", ENCODERS)
@@ -97,10 +97,11 @@ def test_classifier_heads_give_class_scores_ignoring_padding(encoder):
     token_ids, mask, layers = _batch()
     torch.manual_seed(0)
     model = SentenceClassifier(TokenInput(20, 4, L1, D, elmo_at_output=True), 2, encoder, hidden=6).eval()
-    assert model.logits(token_ids, mask, layers).shape == (B, 2)
+    assert model.logits(TaskInputs(token_ids, mask, layers)).shape == (B, 2)
     changed = token_ids.clone()
     changed[1, 3:] = 7  # padding positions of row 1
-    assert torch.allclose(model.logits(changed, mask, layers)[1], model.logits(token_ids, mask, layers)[1])
+    assert torch.allclose(model.logits(TaskInputs(changed, mask, layers))[1],
+                          model.logits(TaskInputs(token_ids, mask, layers))[1])
 
 
 def test_masked_max_ignores_padding():

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from elmo.heads.taggers import BiLSTMEncoder
-from elmo.heads.token_input import TokenInput
+from elmo.heads.token_input import TaskInputs, TokenInput
 
 ENCODERS = ("textcnn", "textrnn", "textrcnn")
 
@@ -63,7 +63,7 @@ class SentenceClassifier(nn.Module):
     The output-side ELMo mix, when asked for, is max-pooled and concatenated with the encoder's
     pooled vector.
 
-    Inputs: token_ids (B, T), mask (B, T) bool, layers (L + 1, B, T, D) or None; labels (B,).
+    Inputs: a :class:`TaskInputs`; labels (B,).
     """
 
     def __init__(self, token_input: TokenInput, n_classes: int, encoder: str = "textrnn",
@@ -79,19 +79,16 @@ class SentenceClassifier(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.scores = nn.Linear(self.encoder.output_dim + extra, n_classes)
 
-    def logits(self, token_ids: torch.Tensor, mask: torch.Tensor,
-               layers: torch.Tensor | None) -> torch.Tensor:
+    def logits(self, inputs: TaskInputs) -> torch.Tensor:
         """Class scores: (B, n_classes)."""
-        inputs, elmo_out = self.input(token_ids, mask, layers)
-        pooled = self.encoder(inputs, mask)
+        features, elmo_out = self.input(inputs)
+        pooled = self.encoder(features, inputs.mask)
         if elmo_out is not None:
-            pooled = torch.cat([pooled, masked_max(elmo_out, mask)], dim=-1)
+            pooled = torch.cat([pooled, masked_max(elmo_out, inputs.mask)], dim=-1)
         return self.scores(self.dropout(pooled))
 
-    def loss(self, token_ids: torch.Tensor, mask: torch.Tensor, layers: torch.Tensor | None,
-             labels: torch.Tensor) -> torch.Tensor:
-        return nn.functional.cross_entropy(self.logits(token_ids, mask, layers), labels)
+    def loss(self, inputs: TaskInputs, labels: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(self.logits(inputs), labels)
 
-    def predict(self, token_ids: torch.Tensor, mask: torch.Tensor,
-                layers: torch.Tensor | None) -> list[int]:
-        return self.logits(token_ids, mask, layers).argmax(-1).tolist()
+    def predict(self, inputs: TaskInputs) -> list[int]:
+        return self.logits(inputs).argmax(-1).tolist()

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from elmo.heads.crf import CRF
-from elmo.heads.token_input import TokenInput
+from elmo.heads.token_input import TaskInputs, TokenInput
 
 
 def reverse_within_lengths(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -55,7 +55,7 @@ class SequenceTagger(nn.Module):
         crf: decode with a linear-chain CRF (else independent per-token softmax).
         constraints: the CRF's allowed transitions (see :func:`elmo.heads.crf.bio_constraints`).
 
-    Inputs: token_ids (B, T), mask (B, T) bool, layers (L + 1, B, T, D) or None, tags (B, T).
+    Inputs: a :class:`TaskInputs`; tags (B, T).
     """
 
     def __init__(self, token_input: TokenInput, n_tags: int, hidden: int = 128, n_layers: int = 1,
@@ -69,28 +69,25 @@ class SequenceTagger(nn.Module):
         self.scores = nn.Linear(output_dim, n_tags)
         self.crf = CRF(n_tags, constraints) if crf else None
 
-    def emissions(self, token_ids: torch.Tensor, mask: torch.Tensor,
-                  layers: torch.Tensor | None) -> torch.Tensor:
+    def emissions(self, inputs: TaskInputs) -> torch.Tensor:
         """Per-token tag scores: (B, T, n_tags)."""
-        inputs, elmo_out = self.input(token_ids, mask, layers)
-        encoded = self.encoder(inputs, mask)
+        features, elmo_out = self.input(inputs)
+        encoded = self.encoder(features, inputs.mask)
         if elmo_out is not None:
             encoded = torch.cat([encoded, elmo_out], dim=-1)
         return self.scores(self.dropout(encoded))
 
-    def loss(self, token_ids: torch.Tensor, mask: torch.Tensor, layers: torch.Tensor | None,
-             tags: torch.Tensor) -> torch.Tensor:
+    def loss(self, inputs: TaskInputs, tags: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood per sentence (CRF) or cross-entropy per token (softmax)."""
-        emissions = self.emissions(token_ids, mask, layers)
+        emissions = self.emissions(inputs)
         if self.crf is not None:
-            return self.crf.neg_log_likelihood(emissions, tags, mask)
-        return nn.functional.cross_entropy(emissions[mask], tags[mask])
+            return self.crf.neg_log_likelihood(emissions, tags, inputs.mask)
+        return nn.functional.cross_entropy(emissions[inputs.mask], tags[inputs.mask])
 
-    def predict(self, token_ids: torch.Tensor, mask: torch.Tensor,
-                layers: torch.Tensor | None) -> list[list[int]]:
+    def predict(self, inputs: TaskInputs) -> list[list[int]]:
         """Best tag ids per sentence, cut to each sentence's length."""
-        emissions = self.emissions(token_ids, mask, layers)
+        emissions = self.emissions(inputs)
         if self.crf is not None:
-            return self.crf.decode(emissions, mask)
+            return self.crf.decode(emissions, inputs.mask)
         best = emissions.argmax(-1).tolist()
-        return [row[: int(n)] for row, n in zip(best, mask.sum(1).tolist())]
+        return [row[: int(n)] for row, n in zip(best, inputs.mask.sum(1).tolist())]

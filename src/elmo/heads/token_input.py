@@ -1,5 +1,8 @@
-"""A task model's token representation: its own word vectors, optionally concatenated with ELMo."""
+"""A task model's token representation: its own token vectors (and, for characters, bigram
+vectors and lexicon features), optionally concatenated with ELMo."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -7,31 +10,55 @@ from torch import nn
 from elmo.modules.scalar_mix import LayerMix
 
 
+@dataclass
+class TaskInputs:
+    """What a task model reads for a batch of B sentences padded to T tokens.
+
+    token_ids (B, T) long (0 padding, 1 unknown); mask (B, T) bool; layers (L + 1, B, T, D) ELMo
+    layers or None; bigram_ids (B, T, 2) long, the ids of the character bigrams ending and
+    starting at each position, or None; lexicon (B, T, F) float lexicon features or None.
+    """
+
+    token_ids: torch.Tensor
+    mask: torch.Tensor
+    layers: torch.Tensor | None = None
+    bigram_ids: torch.Tensor | None = None
+    lexicon: torch.Tensor | None = None
+
+
 class TokenInput(nn.Module):
-    """``[word vector; ELMo mix]`` per token, plus an optional second mix for the encoder's output.
+    """``[token vector; bigram vectors; lexicon features; ELMo mix]`` per token, plus an optional
+    second ELMo mix for the encoder's output.
 
     Args:
         vocab_size, word_dim: the task's own embedding table (index 0 is padding, 1 unknown).
         elmo_layers, elmo_dim: L + 1 and the width of each biLM layer; 0 for no ELMo.
         elmo_mix, elmo_dropout, elmo_at_output: see :class:`LayerMix`; ``elmo_at_output`` adds
             a second, independent mix returned for concatenation with the encoder's output.
-        dropout: on the word vectors.
+        dropout: on the token and bigram vectors.
         pretrained: (vocab_size, word_dim) initial vectors (e.g. word2vec); random if None.
-        freeze: keep the word vectors fixed.
+        freeze: keep the token vectors fixed.
+        bigram_vocab_size, bigram_dim: a table of character-bigram vectors (0: none); each
+            position gets the vectors of the bigrams ending and starting there.
+        lexicon_dim: width of the lexicon features (0: none).
 
-    Inputs: token_ids (B, T) long, mask (B, T) bool, layers (elmo_layers, B, T, elmo_dim) or None.
-    Outputs: (B, T, word_dim + elmo_dim) and the output-side mix (B, T, elmo_dim) or None.
+    Inputs: a :class:`TaskInputs`.
+    Outputs: (B, T, output_dim) and the output-side mix (B, T, elmo_dim) or None.
     """
 
     def __init__(self, vocab_size: int, word_dim: int, elmo_layers: int = 0, elmo_dim: int = 0,
                  elmo_mix: str = "learned", elmo_dropout: float = 0.5, elmo_at_output: bool = False,
                  dropout: float = 0.5, pretrained: torch.Tensor | None = None,
-                 freeze: bool = False) -> None:
+                 freeze: bool = False, bigram_vocab_size: int = 0, bigram_dim: int = 0,
+                 lexicon_dim: int = 0) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, word_dim, padding_idx=0)
         if pretrained is not None:
             self.embedding.weight.data.copy_(pretrained)
         self.embedding.weight.requires_grad_(not freeze)
+        self.bigrams = (nn.Embedding(bigram_vocab_size, bigram_dim, padding_idx=0)
+                        if bigram_dim else None)
+        self.lexicon_dim = lexicon_dim
         self.dropout = nn.Dropout(dropout)
         self.elmo_dim = elmo_dim
         self.elmo_at_output = elmo_at_output and elmo_dim > 0
@@ -40,17 +67,26 @@ class TokenInput(nn.Module):
 
     @property
     def output_dim(self) -> int:
-        return self.embedding.embedding_dim + self.elmo_dim
+        bigrams = 2 * self.bigrams.embedding_dim if self.bigrams is not None else 0
+        return self.embedding.embedding_dim + bigrams + self.lexicon_dim + self.elmo_dim
 
     def l2_penalty(self) -> torch.Tensor:
         return self.elmo.l2_penalty() if self.elmo is not None else torch.zeros(())
 
-    def forward(self, token_ids: torch.Tensor, mask: torch.Tensor, layers: torch.Tensor | None,
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        words = self.dropout(self.embedding(token_ids))
+    def forward(self, inputs: TaskInputs) -> tuple[torch.Tensor, torch.Tensor | None]:
+        parts = [self.dropout(self.embedding(inputs.token_ids))]
+        if self.bigrams is not None:
+            if inputs.bigram_ids is None:
+                raise ValueError("this model reads character bigrams: pass bigram_ids")
+            parts.append(self.dropout(self.bigrams(inputs.bigram_ids).flatten(2)))
+        if self.lexicon_dim:
+            if inputs.lexicon is None:
+                raise ValueError("this model reads lexicon features: pass them")
+            parts.append(inputs.lexicon)
         if self.elmo is None:
-            return words, None
-        if layers is None:
+            return torch.cat(parts, dim=-1), None
+        if inputs.layers is None:
             raise ValueError("this model reads ELMo layers: pass them")
-        mixes = self.elmo(layers, mask)
-        return torch.cat([words, mixes[0]], dim=-1), (mixes[1] if self.elmo_at_output else None)
+        mixes = self.elmo(inputs.layers, inputs.mask)
+        return (torch.cat([*parts, mixes[0]], dim=-1),
+                mixes[1] if self.elmo_at_output else None)

@@ -8,35 +8,34 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from elmo.heads.token_input import TaskInputs
 from elmo.tasks.data import Example
 from elmo.tasks.features import LayerStore
-from elmo.tasks.vocab import TokenVocab
+from elmo.tasks.inputs import InputEncoder
 
 
 @dataclass
 class Batch:
-    """token_ids (B, T) long; mask (B, T) bool; layers (L + 1, B, T, D) float32 or None;
-    targets (B, T) tag ids or (B,) class ids; rows: the examples' indices."""
+    """inputs: what the model reads (ELMo layers from the store, if any); targets (B, T) tag ids
+    or (B,) class ids; rows: the examples' indices."""
 
-    token_ids: torch.Tensor
-    mask: torch.Tensor
-    layers: torch.Tensor | None
+    inputs: TaskInputs
     targets: torch.Tensor
     rows: list[int]
 
 
 class TaskData:
-    """Examples of one split, their token ids, target ids and (optionally) stored ELMo layers.
+    """Examples of one split, their inputs, target ids and (optionally) stored ELMo layers.
 
     ``store_rows[i]`` is example i's sentence in ``store`` (a training subset keeps its rows).
     """
 
-    def __init__(self, examples: Sequence[Example], vocab: TokenVocab, labels: Sequence[str],
+    def __init__(self, examples: Sequence[Example], encoder: InputEncoder, labels: Sequence[str],
                  classification: bool, store: LayerStore | None = None,
                  store_rows: Sequence[int] | None = None) -> None:
         self.examples = list(examples)
+        self.encoder = encoder
         label_index = {label: i for i, label in enumerate(labels)}
-        self.token_ids = [vocab.encode(e.tokens) for e in self.examples]
         self.targets = [np.array([label_index.get(t, 0) for t in e.labels], dtype=np.int64)
                         for e in self.examples]
         self.classification = classification
@@ -55,7 +54,7 @@ class TaskData:
         pool = batch_size * 50
         chunks = []
         for start in range(0, len(order), pool):
-            group = sorted(order[start: start + pool], key=lambda i: len(self.token_ids[i]))
+            group = sorted(order[start: start + pool], key=lambda i: len(self.examples[i].tokens))
             chunks += [group[i: i + batch_size] for i in range(0, len(group), batch_size)]
         if shuffle:
             rng.shuffle(chunks)
@@ -63,20 +62,15 @@ class TaskData:
             yield self.batch(rows)
 
     def batch(self, rows: Sequence[int]) -> Batch:
-        length = max(len(self.token_ids[i]) for i in rows)
-        token_ids = torch.zeros(len(rows), length, dtype=torch.long)
-        for b, i in enumerate(rows):
-            token_ids[b, : len(self.token_ids[i])] = torch.from_numpy(self.token_ids[i])
-        mask = token_ids != 0
-        for b, i in enumerate(rows):  # unknown tokens are id 1, never 0: the mask is by length
-            mask[b, : len(self.token_ids[i])] = True
+        tokens = [self.examples[i].tokens for i in rows]
+        inputs = self.encoder.encode(tokens, self._layers(rows, max(map(len, tokens))))
         if self.classification:
             targets = torch.tensor([int(self.targets[i][0]) for i in rows])
         else:
-            targets = torch.zeros(len(rows), length, dtype=torch.long)
+            targets = torch.zeros(inputs.token_ids.shape, dtype=torch.long)
             for b, i in enumerate(rows):
                 targets[b, : len(self.targets[i])] = torch.from_numpy(self.targets[i])
-        return Batch(token_ids, mask, self._layers(rows, length), targets, list(rows))
+        return Batch(inputs, targets, list(rows))
 
     def _layers(self, rows: Sequence[int], length: int) -> torch.Tensor | None:
         if self.store is None:

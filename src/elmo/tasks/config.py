@@ -15,6 +15,10 @@ Example (only ``[data] format``, the data location and ``[training] output_dir``
     dim = 64
     init = "random"             # or "word2vec", trained on word2vec_corpus
 
+    [features]                  # character tasks only
+    bigram_dim = 32             # character-bigram vectors
+    lexicon = "train"           # mark where training-split words start / end at each character
+
     [model]
     encoder = "bilstm"          # tagging: bilstm; classification: textcnn | textrnn | textrcnn
 
@@ -80,6 +84,17 @@ class EmbeddingConfig:
 
 
 @dataclass(frozen=True)
+class FeaturesConfig:
+    """Extra inputs of character tasks (seg-pos, ner); see :mod:`elmo.tasks.inputs`."""
+
+    bigram_dim: int = 0  # character-bigram vectors per direction (0: none)
+    bigram_min_count: int = 1  # training bigrams seen fewer times are unknown
+    lexicon: str = ""  # words whose starts / ends are marked: "train" (the training split's
+    #                    words) or a file of words, one per line (relative to the config); "": none
+    max_word_length: int = 4
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     encoder: str = "bilstm"
     hidden: int = 128
@@ -105,6 +120,7 @@ class TaskConfig:
     data: TaskDataConfig
     elmo: ElmoConfig = field(default_factory=ElmoConfig)
     embeddings: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TaskTrainingConfig = field(default_factory=lambda: TaskTrainingConfig("runs/task"))
 
@@ -113,7 +129,8 @@ class TaskConfig:
 
 
 SECTIONS = {"data": TaskDataConfig, "elmo": ElmoConfig, "embeddings": EmbeddingConfig,
-            "model": ModelConfig, "training": TaskTrainingConfig}
+            "features": FeaturesConfig, "model": ModelConfig, "training": TaskTrainingConfig}
+CHAR_FORMATS = ("seg-pos", "ner")  # one token per character
 
 
 def read_task_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TaskConfig:
@@ -142,6 +159,9 @@ def parse_task_config(raw: dict[str, Any], source: str = "config", base: Path = 
     corpus = (p.replace("{cache}", str(cache_root())) for p in embeddings.word2vec_corpus)
     sections["embeddings"] = dataclasses.replace(
         embeddings, word2vec_corpus=tuple(resolve(str(Path(p).expanduser())) for p in corpus))
+    features = sections["features"]
+    if features.lexicon not in ("", "train"):
+        sections["features"] = dataclasses.replace(features, lexicon=resolve(features.lexicon))
     elmo = sections["elmo"]
     if not elmo.model:  # "" (e.g. --set elmo.model='') means no ELMo, as leaving it out does
         sections["elmo"] = elmo = dataclasses.replace(elmo, model=None)
@@ -171,6 +191,11 @@ def _check(config: TaskConfig, source: str) -> None:
                              config.training.batch_size, config.elmo.batch_size)),
          "sizes, epochs and patience must be positive"),
         (config.training.lr > 0, "[training] lr must be positive"),
+        (data.format in CHAR_FORMATS or not (config.features.bigram_dim or config.features.lexicon),
+         f"[features] bigrams and lexicon are for character formats {CHAR_FORMATS}"),
+        (config.features.bigram_dim >= 0 and config.features.bigram_min_count >= 1
+         and config.features.max_word_length >= 2,
+         "[features] bigram_dim >= 0, bigram_min_count >= 1, max_word_length >= 2"),
         (all(0.0 <= p < 1.0 for p in (config.elmo.dropout, config.embeddings.dropout,
                                       config.model.dropout)), "dropouts must be in [0, 1)"),
     ]

@@ -27,5 +27,5 @@ def evaluate_saved(folder: str | Path, split: str = "test", data_file: str | Pat
             raise ModelFileError(f"{folder}: the biLM {task.bilm_name!r} is not the one it was trained with")
         store = layer_store(embedder, [e.tokens for e in examples], progress=progress,
                             batch_size=task.config.elmo.batch_size, key=task.bilm_key)
-    data = TaskData(examples, task.vocab, task.labels, task.config.data.is_classification, store)
+    data = TaskData(examples, task.encoder, task.labels, task.config.data.is_classification, store)
     return evaluate(task, data)

@@ -63,11 +63,6 @@ class Predictor:
             return out
         kept = [list(sentences[i]) for i in keep]
         length = max(map(len, kept))
-        token_ids = torch.zeros(len(kept), length, dtype=torch.long)
-        mask = torch.zeros(len(kept), length, dtype=torch.bool)
-        for row, tokens in enumerate(kept):
-            token_ids[row, : len(tokens)] = torch.from_numpy(self.task.vocab.encode(tokens))
-            mask[row, : len(tokens)] = True
         layers = None
         if self.embedder is not None:
             vectors = self.embedder.embed(kept)
@@ -76,7 +71,7 @@ class Predictor:
                 array[:, row, : v.shape[1]] = v
             layers = torch.from_numpy(array)
         with torch.no_grad():
-            predicted = self.task.model.predict(token_ids, mask, layers)
+            predicted = self.task.model.predict(self.task.encoder.encode(kept, layers))
         for i, ids in zip(keep, predicted):
             out[i] = [self.task.labels[ids]] if isinstance(ids, int) else [self.task.labels[j] for j in ids]
         return out

@@ -3,7 +3,8 @@
 ``<folder>/task.json``: the config, the token vocabulary, the labels, the biLM it reads (name or
 path, fingerprint of its weights), the tokenizer for raw text, and the scores measured at training
 time; ``<folder>/weights.pt``: the task model's state dict (the biLM is not copied);
-``<folder>/train_words.txt`` (segmentation tasks): the training words, for unseen-word recall.
+``<folder>/train_words.txt`` (segmentation tasks): the training words, for unseen-word recall;
+``<folder>/lexicon.txt`` (with lexicon features): the lexicon's words.
 """
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from elmo.errors import ModelFileError
 from elmo.files import atomic_path, write_text
 from elmo.tasks.build import build_task_model
 from elmo.tasks.config import TaskConfig, parse_task_config
+from elmo.tasks.inputs import InputEncoder
 from elmo.tasks.vocab import TokenVocab
 
 TASK_FILE, WEIGHTS_FILE, WORDS_FILE = "task.json", "weights.pt", "train_words.txt"
+LEXICON_FILE = "lexicon.txt"
 
 
 @dataclass
@@ -29,7 +32,7 @@ class TaskModel:
 
     config: TaskConfig
     model: nn.Module
-    vocab: TokenVocab
+    encoder: InputEncoder  # token vocabulary, and for character tasks bigrams and lexicon
     labels: list[str]
     tokenizer: str  # how raw text is split into the tokens the model reads
     bilm_name: str | None = None  # the biLM name or folder (None: no ELMo)
@@ -39,8 +42,11 @@ class TaskModel:
     train_words: set[str] = field(default_factory=set)
 
     def save(self, folder: str | Path) -> Path:
+        bigrams = self.encoder.bigrams
         description = {"format": "elmo-task-1", "config": self.config.to_dict(),
-                       "tokens": self.vocab.tokens, "labels": self.labels, "tokenizer": self.tokenizer,
+                       "tokens": self.encoder.vocab.tokens, "labels": self.labels,
+                       "bigrams": bigrams.tokens if bigrams is not None else None,
+                       "tokenizer": self.tokenizer,
                        "bilm": self.bilm_name, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
                        "scores": self.scores}
         with atomic_path(folder, folder=True) as temporary:
@@ -48,6 +54,8 @@ class TaskModel:
             write_text(temporary / TASK_FILE, json.dumps(description, ensure_ascii=False, indent=1))
             if self.train_words:
                 write_text(temporary / WORDS_FILE, "\n".join(sorted(self.train_words)))
+            if self.encoder.lexicon is not None:
+                write_text(temporary / LEXICON_FILE, "\n".join(sorted(self.encoder.lexicon.words)))
         return Path(folder)
 
 
@@ -61,13 +69,18 @@ def load_task_model(folder: str | Path) -> TaskModel:
         description = json.loads((folder / TASK_FILE).read_text(encoding="utf-8"))
         raw = description["config"]
         config = parse_task_config(raw, str(folder / TASK_FILE), folder)
-        vocab, labels = TokenVocab(description["tokens"][2:]), description["labels"]
+        labels, bigrams = description["labels"], description.get("bigrams")
+        lexicon = folder / LEXICON_FILE
+        encoder = InputEncoder.configured(
+            config.features, TokenVocab(description["tokens"][2:]),
+            TokenVocab(bigrams[2:]) if bigrams else None,
+            lexicon.read_text(encoding="utf-8").split("\n") if lexicon.is_file() else [])
         layers, dim = description["elmo_shape"]
-        model = build_task_model(config, len(vocab), labels, layers, dim)
+        model = build_task_model(config, encoder, labels, layers, dim)
         model.load_state_dict(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
     except (KeyError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{folder}: unreadable task model ({error})") from None
     words_file = folder / WORDS_FILE
     words = set(words_file.read_text(encoding="utf-8").split("\n")) if words_file.is_file() else set()
-    return TaskModel(config, model.eval(), vocab, labels, description["tokenizer"], description["bilm"],
+    return TaskModel(config, model.eval(), encoder, labels, description["tokenizer"], description["bilm"],
                      description["bilm_key"], (layers, dim), description.get("scores", {}), words)

@@ -32,9 +32,10 @@ from elmo.files import (
 )
 from elmo.tasks.batches import TaskData
 from elmo.tasks.build import MAIN_METRIC, build_task_model, score
-from elmo.tasks.config import TaskConfig
+from elmo.tasks.config import CHAR_FORMATS, TaskConfig
 from elmo.tasks.data import Example, read_examples
 from elmo.tasks.features import layer_store, model_key
+from elmo.tasks.inputs import InputEncoder, character_bigrams, lexicon_words
 from elmo.tasks.saved import TaskModel
 from elmo.tasks.vocab import TokenVocab, label_list
 from elmo.tasks.word2vec import word2vec_vectors
@@ -42,8 +43,6 @@ from elmo.threads import CoreShare
 
 # Settings a resumed run may change: its stopping rules (epochs may be extended).
 RESUMABLE = frozenset({"training.epochs", "training.patience", "training.max_minutes"})
-
-CHAR_FORMATS = ("seg-pos", "ner")
 
 
 @dataclass
@@ -86,16 +85,21 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
                                             seed=config.training.seed, cache=cache)
     vocab = TokenVocab.from_sentences((e.tokens for e in train), config.embeddings.min_count,
                                       extra=pretrained_words)
+    bigrams = (TokenVocab.from_sentences((character_bigrams(e.tokens) for e in train),
+                                         config.features.bigram_min_count)
+               if config.features.bigram_dim else None)
+    train_words = {w for e in train for w in e.words}
+    encoder = InputEncoder.configured(config.features, vocab, bigrams,
+                                      lexicon_words(config.features, train_words))
     labels = label_list(e.labels for e in train)
     shape = (embedder.n_representations, embedder.output_dim) if embedder else (0, 0)
     pretrained = vocab.vectors_from(pretrained_words, config.embeddings.dim, config.training.seed) \
         if pretrained_words else None
     torch.manual_seed(config.training.seed)
-    model = build_task_model(config, len(vocab), labels, *shape, pretrained=pretrained)
+    model = build_task_model(config, encoder, labels, *shape, pretrained=pretrained)
     tokenizer = "chars" if data.format in CHAR_FORMATS else (embedder.tokenizer if embedder else "whitespace")
-    task = TaskModel(config, model, vocab, labels, tokenizer, config.elmo.model,
-                     model_key(embedder) if embedder else None, shape,
-                     train_words={w for e in train for w in e.words})
+    task = TaskModel(config, model, encoder, labels, tokenizer, config.elmo.model,
+                     model_key(embedder) if embedder else None, shape, train_words=train_words)
 
     def task_data(examples: Sequence[Example], store_rows: Sequence[int] | None = None,
                   store_examples: Sequence[Example] | None = None) -> TaskData:
@@ -103,7 +107,7 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
         if embedder is not None:
             store = layer_store(embedder, [e.tokens for e in (store_examples or examples)], cache, progress,
                                 config.elmo.batch_size, task.bilm_key)
-        return TaskData(examples, vocab, labels, data.is_classification, store, store_rows)
+        return TaskData(examples, encoder, labels, data.is_classification, store, store_rows)
 
     return Prepared(task, task_data(train, rows, train_all), task_data(dev),
                     task_data(test) if test is not None else None)
@@ -115,7 +119,7 @@ def predict(task: TaskModel, data: TaskData, batch_size: int = 64) -> list[tuple
     predicted: list[tuple[str, ...] | None] = [None] * len(data)
     with torch.no_grad():
         for batch in data.batches(batch_size):
-            for row, ids in zip(batch.rows, task.model.predict(batch.token_ids, batch.mask, batch.layers)):
+            for row, ids in zip(batch.rows, task.model.predict(batch.inputs)):
                 predicted[row] = (task.labels[ids],) if isinstance(ids, int) else \
                     tuple(task.labels[i] for i in ids)
     return predicted
@@ -195,7 +199,7 @@ def _epoch(task: TaskModel, data: TaskData, optimizer: torch.optim.Optimizer, rn
     bar = tqdm(data.batches(t.batch_size, shuffle=True, rng=rng), total=-(-len(data) // t.batch_size),
                desc=f"epoch {epoch}", disable=not progress, leave=False)
     for batch in bar:
-        loss = model.loss(batch.token_ids, batch.mask, batch.layers, batch.targets)
+        loss = model.loss(batch.inputs, batch.targets)
         penalty = task.config.elmo.l2 * model.input.l2_penalty()
         optimizer.zero_grad()
         (loss + penalty).backward()

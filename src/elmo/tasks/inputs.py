@@ -1,0 +1,111 @@
+"""Sentences -> the tensors a task model reads (:class:`TaskInputs`), one way for training and
+for prediction.
+
+Character tasks (segmentation + POS, entities) can add two classic features of Chinese sequence
+labelling to each character:
+
+* **bigrams**: the ids of the character bigrams ending and starting there (``<s>`` and ``</s>``
+  pad the sentence), from a vocabulary of the training split's bigrams;
+* **lexicon**: for each word length ``n`` in 2..``max_word_length``, whether a word of the
+  lexicon (the training split's words) of that length starts at the character, and whether one
+  ends there: ``2 * (max_word_length - 1)`` zeros and ones.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from elmo.errors import InputError
+from elmo.heads.token_input import TaskInputs
+from elmo.tasks.config import FeaturesConfig
+from elmo.tasks.vocab import TokenVocab
+
+START, END = "<s>", "</s>"
+
+
+def character_bigrams(tokens: Sequence[str]) -> list[str]:
+    """The bigrams around each token, 2 per token: (ending there, starting there), flattened."""
+    padded = [START, *tokens, END]
+    return [pair for i in range(1, len(padded) - 1)
+            for pair in (padded[i - 1] + padded[i], padded[i] + padded[i + 1])]
+
+
+class Lexicon:
+    """Words of 2..``max_length`` characters, matched against a sentence's characters."""
+
+    def __init__(self, words: Iterable[str], max_length: int) -> None:
+        self.max_length = max_length
+        self.words = {word for word in words if 2 <= len(word) <= max_length}
+
+    @property
+    def width(self) -> int:
+        return 2 * (self.max_length - 1)
+
+    def features(self, tokens: Sequence[str]) -> np.ndarray:
+        """(T, width) float32: column ``n - 2`` says a lexicon word of length n starts at the
+        token, column ``max_length - 1 + n - 2`` that one ends there."""
+        found = np.zeros((len(tokens), self.width), np.float32)
+        text = "".join(tokens)
+        if len(text) != len(tokens):  # tokens are not single characters: no match is meaningful
+            return found
+        for start in range(len(text)):
+            for length in range(2, min(self.max_length, len(text) - start) + 1):
+                if text[start: start + length] in self.words:
+                    found[start, length - 2] = 1.0
+                    found[start + length - 1, self.max_length - 1 + length - 2] = 1.0
+        return found
+
+
+def lexicon_words(features: FeaturesConfig, train_words: Iterable[str]) -> list[str]:
+    """The words of the configured lexicon: the training words, a file's, or none.
+
+    Raises:
+        InputError: the lexicon file cannot be read.
+    """
+    if features.lexicon == "train":
+        return sorted(set(train_words))
+    if not features.lexicon:
+        return []
+    try:
+        with open(features.lexicon, encoding="utf-8") as lines:
+            return [line.strip() for line in lines if line.strip()]
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"[features] lexicon {features.lexicon}: cannot be read ({error})") from None
+
+
+class InputEncoder:
+    """The token vocabulary and, for character tasks, the bigram vocabulary and the lexicon."""
+
+    def __init__(self, vocab: TokenVocab, bigrams: TokenVocab | None = None,
+                 lexicon: Lexicon | None = None) -> None:
+        self.vocab, self.bigrams, self.lexicon = vocab, bigrams, lexicon
+
+    @classmethod
+    def configured(cls, features: FeaturesConfig, vocab: TokenVocab, bigrams: TokenVocab | None,
+                   words: Iterable[str]) -> InputEncoder:
+        """The encoder ``features`` ask for, over the given vocabularies and lexicon ``words``."""
+        lexicon = Lexicon(words, features.max_word_length) if features.lexicon else None
+        return cls(vocab, bigrams if features.bigram_dim else None, lexicon)
+
+    def encode(self, sentences: Sequence[Sequence[str]],
+               layers: torch.Tensor | None = None) -> TaskInputs:
+        """Padded tensors of non-empty ``sentences`` (and their ELMo ``layers``, if given)."""
+        length = max(len(s) for s in sentences)
+        token_ids = torch.zeros(len(sentences), length, dtype=torch.long)
+        mask = torch.zeros(len(sentences), length, dtype=torch.bool)
+        bigram_ids = (torch.zeros(len(sentences), length, 2, dtype=torch.long)
+                      if self.bigrams is not None else None)
+        lexicon = (torch.zeros(len(sentences), length, self.lexicon.width)
+                   if self.lexicon is not None else None)
+        for row, tokens in enumerate(sentences):
+            n = len(tokens)
+            token_ids[row, :n] = torch.from_numpy(self.vocab.encode(tokens))
+            mask[row, :n] = True  # unknown tokens are id 1, never 0: the mask is by length
+            if bigram_ids is not None:
+                ids = self.bigrams.encode(character_bigrams(tokens)).reshape(n, 2)
+                bigram_ids[row, :n] = torch.from_numpy(ids)
+            if lexicon is not None:
+                lexicon[row, :n] = torch.from_numpy(self.lexicon.features(tokens))
+        return TaskInputs(token_ids, mask, layers, bigram_ids, lexicon)

@@ -1,0 +1,67 @@
+"""Character bigrams and lexicon features of character tasks, from config to saved model."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_task_cli import TAGGED, _config
+
+from elmo.cli.main import main
+from elmo.errors import ConfigError
+from elmo.tasks.config import read_task_config
+from elmo.tasks.inputs import InputEncoder, Lexicon, character_bigrams
+from elmo.tasks.predict import Predictor
+from elmo.tasks.vocab import TokenVocab
+
+
+def test_each_character_gets_the_bigrams_ending_and_starting_there():
+    assert character_bigrams(["中", "国", "人"]) == ["<s>中", "中国", "中国", "国人", "国人", "人</s>"]
+    assert character_bigrams([]) == []
+
+
+def test_lexicon_marks_where_known_words_of_each_length_start_and_end():
+    lexicon = Lexicon(["中国", "中国人", "人民", "x"], max_length=3)
+    found = lexicon.features(list("中国人民"))  # columns: starts len 2, 3; ends len 2, 3
+    assert lexicon.width == 4 and "x" not in lexicon.words
+    np.testing.assert_array_equal(found, [[1, 1, 0, 0],   # 中国, 中国人 start at 中
+                                          [0, 0, 1, 0],   # 中国 ends at 国
+                                          [1, 0, 0, 1],   # 人民 starts, 中国人 ends at 人
+                                          [0, 0, 1, 0]])  # 人民 ends at 民
+
+
+def test_the_encoder_pads_every_input_to_the_longest_sentence():
+    vocab, bigrams = TokenVocab(list("中国人")), TokenVocab(["<s>中", "中国"])
+    encoder = InputEncoder(vocab, bigrams, Lexicon(["中国"], 2))
+    inputs = encoder.encode([list("中国人"), list("中")])
+    assert inputs.token_ids.tolist() == [[2, 3, 4], [2, 0, 0]]
+    assert inputs.mask.tolist() == [[True, True, True], [True, False, False]]
+    assert inputs.bigram_ids[0].tolist() == [[2, 3], [3, 1], [1, 1]]  # unknown bigrams are 1
+    assert inputs.lexicon[0].tolist() == [[1, 0], [0, 1], [0, 0]] and inputs.layers is None
+
+
+@pytest.fixture()
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("ELMO_CACHE", str(tmp_path / "cache"))
+    return CliRunner()
+
+
+def test_a_tagger_with_bigrams_and_lexicon_trains_saves_and_tags_the_same(tmp_path, runner):
+    config = _config(tmp_path, "seg-pos", TAGGED,
+                     '[features]\nbigram_dim = 4\nlexicon = "train"\nmax_word_length = 3\n')
+    result = runner.invoke(main, ["task", "train", config, "-q"])
+    assert result.exit_code == 0, result.output
+    model = tmp_path / "run" / "model"
+    saved = json.loads((model / "task.json").read_text(encoding="utf-8"))
+    assert "北京" in saved["bigrams"] and "北京" in (model / "lexicon.txt").read_text("utf-8")
+    predictor = Predictor(model)
+    assert predictor.task.encoder.lexicon.words == {"我们", "喜欢", "北京", "上海"}
+    tagged = runner.invoke(main, ["tag", "--model", str(model)], input="我们喜欢北京。\n")
+    assert tagged.exit_code == 0 and tagged.output.strip() == predictor.tag_lines(["我们喜欢北京。"])[0]
+
+
+def test_bigrams_and_lexicon_are_refused_for_word_formats(tmp_path):
+    config = _config(tmp_path, "word-tags", TAGGED, "[features]\nbigram_dim = 4\n")
+    with pytest.raises(ConfigError, match="for character formats"):
+        read_task_config(config)
