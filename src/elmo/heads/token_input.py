@@ -25,6 +25,12 @@ class TaskInputs:
     bigram_ids: torch.Tensor | None = None
     lexicon: torch.Tensor | None = None
 
+    def to(self, device: torch.device | str) -> TaskInputs:
+        """The same inputs on ``device``."""
+        move = lambda tensor: None if tensor is None else tensor.to(device, non_blocking=True)
+        return TaskInputs(*(move(getattr(self, name)) for name in
+                            ("token_ids", "mask", "layers", "bigram_ids", "lexicon")))
+
 
 class TokenInput(nn.Module):
     """``[token vector; bigram vectors; lexicon features; ELMo mix]`` per token, plus an optional

@@ -116,10 +116,11 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
 def predict(task: TaskModel, data: TaskData, batch_size: int = 64) -> list[tuple[str, ...]]:
     """Predicted labels of every example (tags per token, or a one-item class tuple)."""
     task.model.eval()
+    device = next(task.model.parameters()).device
     predicted: list[tuple[str, ...] | None] = [None] * len(data)
     with torch.no_grad():
         for batch in data.batches(batch_size):
-            for row, ids in zip(batch.rows, task.model.predict(batch.inputs)):
+            for row, ids in zip(batch.rows, task.model.predict(batch.inputs.to(device))):
                 predicted[row] = (task.labels[ids],) if isinstance(ids, int) else \
                     tuple(task.labels[i] for i in ids)
     return predicted
@@ -140,13 +141,13 @@ def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, prog
     prepared = prepare(config, cache, progress)
     task, t = prepared.task, config.training
     metric = MAIN_METRIC[config.data.format]
-    model = task.model
+    model = task.model.to("cuda" if torch.cuda.is_available() else "cpu")
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=t.lr)
     rng = random.Random(t.seed)
     state = {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "seconds": 0.0, "history": []}
     checkpoint_file = output / "checkpoint.pt"
     if checkpoint_file.is_file():
-        saved = torch.load(checkpoint_file, weights_only=False)
+        saved = torch.load(checkpoint_file, weights_only=False, map_location="cpu")
         changes = settings_differences(saved["config"], config.to_dict(), RESUMABLE)
         if changes:
             raise ConfigError(f"{output} holds a run with another config ({'; '.join(changes)}): "
@@ -154,7 +155,7 @@ def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, prog
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state, rng = saved["state"], saved["rng"]
-        torch.set_rng_state(saved["torch_rng"])
+        torch.set_rng_state(saved["torch_rng"])  # the CPU generator: dropout on a GPU differs
     while (state["epoch"] < t.epochs and state["bad_epochs"] < t.patience
            and (t.max_minutes is None or state["seconds"] < 60 * t.max_minutes)):
         started = time.monotonic()
@@ -174,7 +175,8 @@ def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, prog
             torch.save({"config": config.to_dict(), "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(), "state": state, "rng": rng,
                         "torch_rng": torch.get_rng_state()}, temporary)
-    model.load_state_dict(torch.load(output / "model" / "weights.pt", weights_only=True))
+    model.load_state_dict(torch.load(output / "model" / "weights.pt", weights_only=True,
+                                     map_location="cpu"))
     stopped = "patience" if state["bad_epochs"] >= t.patience else \
         "epochs" if state["epoch"] >= t.epochs else "max_minutes"
     results = {"dev": evaluate(task, prepared.dev), "best_epoch": state["best_epoch"],
@@ -194,12 +196,13 @@ def _epoch(task: TaskModel, data: TaskData, optimizer: torch.optim.Optimizer, rn
            epoch: int, progress: bool) -> float:
     """One pass over the training data; returns the mean loss."""
     model, t = task.model, task.config.training
+    device = next(model.parameters()).device
     model.train()
     total, count = 0.0, 0
     bar = tqdm(data.batches(t.batch_size, shuffle=True, rng=rng), total=-(-len(data) // t.batch_size),
                desc=f"epoch {epoch}", disable=not progress, leave=False)
     for batch in bar:
-        loss = model.loss(batch.inputs, batch.targets)
+        loss = model.loss(batch.inputs.to(device), batch.targets.to(device))
         penalty = task.config.elmo.l2 * model.input.l2_penalty()
         optimizer.zero_grad()
         (loss + penalty).backward()
