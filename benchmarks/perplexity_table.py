@@ -86,7 +86,7 @@ def main() -> None:
         print(f"\n{name}: dev split of {recipe.heldout}, vocabulary {len(vocabulary):,}, "
               f"biLM trained on {record.tokens_seen:,} tokens")
         print(f"{'model':<34} {'forward':>9} {'backward':>9} {'average':>9}")
-        rows = [("biLM, char CNN (shipped)", bilm_row(folder, heldout))]
+        rows = [("biLM (shipped)", bilm_row(folder, heldout))]
         if name in word_models:
             rows.append(("biLM, word input only", bilm_row(Path(word_models[name]), heldout)))
         rows += [(f"Kneser-Ney {order}-gram", ngram_row(order, vocabulary, train, heldout))

@@ -27,7 +27,7 @@ from elmo.analysis.wsd import Scores, bag_of_words, evaluate, format_table
 DATA = Path(__file__).parent / "data"
 
 
-def table(model_name: str, dev_file: Path, test_file: Path) -> str:
+def table(model_name: str, dev_file: Path, test_file: Path, label: str) -> str:
     """The evaluation table of one model on one dev + test pair of sense-labelled files."""
     examples = read_examples(dev_file) + read_examples(test_file)
     dev = np.arange(len(examples)) < len(read_examples(dev_file))
@@ -43,7 +43,7 @@ def table(model_name: str, dev_file: Path, test_file: Path) -> str:
         rows[f"{model_name} layer {layer}"] = evaluate(vectors[:, layer], examples, dev)
     rows[f"{model_name} mean of layers"] = evaluate(vectors.mean(1), examples, dev)
     words = len({example.word for example in examples})
-    return (f"{model_name}: {len(examples):,} occurrences of {words:,} words "
+    return (f"{model_name} on {label}: {len(examples):,} occurrences of {words:,} words "
             f"({dev.sum():,} dev), embedded in {seconds:.0f}s\n{format_table(rows)}")
 
 
@@ -56,12 +56,15 @@ def main() -> None:
     if args.only != "zh":
         corpora.fetch("wordnet")
         print(table(args.en_model, corpora.corpus_path("wordnet", "dev", format="labelled"),
-                    corpora.corpus_path("wordnet", "test", format="labelled")), end="\n\n")
+                    corpora.corpus_path("wordnet", "test", format="labelled"), "WordNet examples"),
+              end="\n\n")
     if args.only != "en":
         corpora.fetch("zh-senses")
         print(table(args.zh_model, corpora.corpus_path("zh-senses", "dev", format="labelled"),
-                    corpora.corpus_path("zh-senses", "test", format="labelled")), end="\n\n")
-        print(table(args.zh_model, DATA / "zh_senses.dev.tsv", DATA / "zh_senses.test.tsv"))
+                    corpora.corpus_path("zh-senses", "test", format="labelled"),
+                    "dictionary examples (zh-senses)"), end="\n\n")
+        print(table(args.zh_model, DATA / "zh_senses.dev.tsv", DATA / "zh_senses.test.tsv",
+                    "hand-made sentences"))
 
 
 if __name__ == "__main__":
