@@ -43,8 +43,11 @@ def table(model_name: str, dev_file: Path, test_file: Path, label: str) -> str:
         rows[f"{model_name} layer {layer}"] = evaluate(vectors[:, layer], examples, dev)
     rows[f"{model_name} mean of layers"] = evaluate(vectors.mean(1), examples, dev)
     words = len({example.word for example in examples})
+    lengths = np.array([len(example.tokens) for example in examples])
     return (f"{model_name} on {label}: {len(examples):,} occurrences of {words:,} words "
-            f"({dev.sum():,} dev), embedded in {seconds:.0f}s\n{format_table(rows)}")
+            f"({dev.sum():,} dev; median {np.median(lengths):g} tokens, "
+            f"{(lengths <= 3).mean():.0%} with 3 or fewer), embedded in {seconds:.0f}s\n"
+            f"{format_table(rows)}")
 
 
 def main() -> None:
