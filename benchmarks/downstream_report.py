@@ -20,6 +20,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from elmo.errors import ElmoError
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "downstream"
 PD_FRACTION = 0.05  # PD1998 main rows: 5% of the training sentences (824), see the README
@@ -27,8 +29,21 @@ FULL = {"training.epochs": 10}  # all 16,484 training sentences: fewer, 20x long
 REVIEWS = {"training.epochs": 8}  # all 13,889 training reviews
 SHORT = {"data.train_fraction": PD_FRACTION, "training.epochs": 8}  # the secondary tagging tasks
 
+# the lexical-analysis ablation on all training sentences: pd1998-tagger (characters + bigrams +
+# lexicon, the shipped model), without its parts, and with ELMo (input and output mix)
+NO_LEXICON = {"features.lexicon": "", "features.lexicon_folds": 0}
+WITH_ELMO = {"elmo.model": "zh-char-small", "elmo.at_output": True}
+WORD2VEC = {"embeddings.init": "word2vec",
+            "embeddings.word2vec_corpus": ["{cache}/builds/zh-char-small/mixed/*.txt"]}
+
 # name, recipe, overrides, seeds; trained in this order, each row's first seed before any second
 ROWS = [
+    ("pd-tagger-full", "pd1998-tagger", {}, 3),
+    ("pd-tagger-elmo-full", "pd1998-tagger", WITH_ELMO, 3),
+    ("pd-bigram-full", "pd1998-tagger", NO_LEXICON, 3),
+    ("pd-char-full", "pd1998-tagger", {**NO_LEXICON, "features.bigram_dim": 0}, 3),
+    ("pd-lexicon-nofolds-full", "pd1998-tagger", {"features.lexicon_folds": 0}, 1),
+    ("pd-tagger-word2vec-full", "pd1998-tagger", WORD2VEC, 3),
     ("pd-elmo", "pd1998-elmo", {"data.train_fraction": PD_FRACTION}, 3),
     ("pd-random", "pd1998-random", {"data.train_fraction": PD_FRACTION}, 3),
     ("pd-word2vec", "pd1998-word2vec", {"data.train_fraction": PD_FRACTION}, 3),
@@ -44,6 +59,8 @@ ROWS = [
     ("ner-random", "pd1998-ner-elmo", {**SHORT, "elmo.model": ""}, 1),
     ("brown-elmo", "brown-elmo", SHORT, 1),
     ("brown-random", "brown-elmo", {**SHORT, "elmo.model": ""}, 1),
+    ("news-elmo", "zh-reviews-elmo", {"data.corpus": "zh-news", **REVIEWS}, 3),
+    ("news-random", "zh-reviews-elmo", {"data.corpus": "zh-news", "elmo.model": "", **REVIEWS}, 3),
     ("reviews-elmo", "zh-reviews-elmo", REVIEWS, 1),
     ("reviews-random", "zh-reviews-elmo", {**REVIEWS, "elmo.model": ""}, 1),
     ("reviews-textcnn-elmo", "zh-reviews-elmo", {**REVIEWS, "model.encoder": "textcnn"}, 1),
@@ -53,6 +70,12 @@ ROWS = [
 ]
 SEG = ("seg_f1", "pos_f1", "oov_recall")
 TABLE = [  # (row, label, metrics): what the table shows, in order
+    ("pd-char-full", "PD1998 100%: characters (100-d, 200 cells)", SEG),
+    ("pd-bigram-full", "PD1998 100%: + character bigrams", SEG),
+    ("pd-lexicon-nofolds-full", "PD1998 100%: + lexicon, not jackknifed", SEG),
+    ("pd-tagger-full", "PD1998 100%: + lexicon, 10 folds (pd1998-tagger)", SEG),
+    ("pd-tagger-word2vec-full", "PD1998 100%: pd1998-tagger, word2vec chars", SEG),
+    ("pd-tagger-elmo-full", "PD1998 100%: pd1998-tagger + ELMo in & out", SEG),
     ("pd-random-1pct", "PD1998 seg+POS 1%, random char vectors", SEG),
     ("pd-elmo-1pct", "PD1998 seg+POS 1%, + ELMo learned mix", SEG),
     ("pd-random", "PD1998 seg+POS 5%, random char vectors", SEG),
@@ -68,6 +91,8 @@ TABLE = [  # (row, label, metrics): what the table shows, in order
     ("ner-elmo", "PD1998 entities, + ELMo", ("entity_f1",)),
     ("brown-random", "Brown POS, random word vectors", ("accuracy",)),
     ("brown-elmo", "Brown POS, + ELMo", ("accuracy",)),
+    ("news-random", "zh-news 3-class, TextRNN, random", ("accuracy",)),
+    ("news-elmo", "zh-news 3-class, TextRNN + ELMo", ("accuracy",)),
     ("reviews-random", "zh-reviews sentiment, TextRNN, random", ("accuracy",)),
     ("reviews-elmo", "zh-reviews sentiment, TextRNN + ELMo", ("accuracy",)),
     ("reviews-textcnn-random", "zh-reviews sentiment, TextCNN, random", ("accuracy",)),
@@ -80,6 +105,25 @@ CURVE = [(0.01, "pd-elmo-1pct", "pd-random-1pct"), (PD_FRACTION, "pd-elmo", "pd-
 REFERENCES = ["character CRF on the full train split (DATA.md): seg F1 96.05, unseen-word recall 73.2",
               "THULAC 94.05 / 77.6, jieba 83.2 / 68.9 (DATA.md; other segmentation conventions)",
               "zh-reviews: character n-gram TF-IDF + logistic regression, 80/20: 85.2% (DATA.md)"]
+
+
+def tfidf_reference(corpus: str) -> float:
+    """Test accuracy (%) of logistic regression on TF-IDF of character 1- to 3-grams, trained on
+    the corpus's training split: the reference a classifier with ELMo should beat."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from elmo.corpora import corpus_path
+
+    def read(split: str) -> tuple[list[str], list[str]]:
+        rows = [line.split("\t", 1) for line in corpus_path(corpus, split, format="labelled")
+                .read_text(encoding="utf-8").splitlines() if "\t" in line]
+        return [text.replace(" ", "") for _, text in rows], [label for label, _ in rows]
+
+    (train_x, train_y), (test_x, test_y) = read("train"), read("test")
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+    classifier = LogisticRegression(max_iter=2000, C=4.0).fit(vectorizer.fit_transform(train_x), train_y)
+    return 100.0 * classifier.score(vectorizer.transform(test_x), test_y)
 
 
 def run_dir(name: str, seed: int) -> Path:
@@ -141,7 +185,11 @@ def print_table() -> None:
         cells = "  ".join(f"{m} {mean_spread([r['test'][m] for r in runs])}" for m in metrics)
         print(f"{label:44s} {len(runs):2d}  {cells:62s} {runs[0]['train_examples']}")
     print("\nrelative error reduction by ELMo (learned mix), error = 100 - score, test means:")
-    for elmo_row, base_row, metric in [("pd-elmo", "pd-random", "pos_f1"), ("pd-elmo", "pd-word2vec", "pos_f1"),
+    for elmo_row, base_row, metric in [("pd-tagger-elmo-full", "pd-tagger-full", "seg_f1"),
+                                       ("pd-tagger-elmo-full", "pd-tagger-full", "pos_f1"),
+                                       ("pd-tagger-elmo-full", "pd-tagger-word2vec-full", "seg_f1"),
+                                       ("pd-tagger-elmo-full", "pd-tagger-word2vec-full", "pos_f1"),
+                                       ("pd-elmo", "pd-random", "pos_f1"), ("pd-elmo", "pd-word2vec", "pos_f1"),
                                        ("pd-elmo", "pd-word2vec", "seg_f1"), ("pd-elmo", "pd-elmo-top", "pos_f1"),
                                        ("pd-elmo-full", "pd-random-full", "pos_f1"),
                                        ("pd-elmo-full", "pd-word2vec-full", "pos_f1"),
@@ -165,6 +213,24 @@ def print_table() -> None:
         if a is not None and b is not None:
             print(f"  {100 * fraction:5.1f}%: ELMo {a:6.2f}  random {b:6.2f}  "
                   f"error reduction {100 * (a - b) / (100 - b):+.1f}%")
+    print("\nlexical analysis goals (PD1998 test, mean over seeds): seg F1 > 96.05, unseen-word recall > 80")
+    for name in ("pd-tagger-full", "pd-tagger-elmo-full"):
+        runs = results(name)
+        if runs:
+            seg, oov = metric_mean(name, "seg_f1"), metric_mean(name, "oov_recall")
+            verdict = "met" if seg > 96.05 and oov > 80 else "not met"
+            print(f"  {name}: seg F1 {seg:.2f}, unseen {oov:.2f} over {len(runs)} seed(s): {verdict}"
+                  + ("" if len(runs) >= 3 else " (fewer than 3 seeds)"))
+    print("\nreferences computed now on the same splits (character 1-3-gram TF-IDF + logistic regression):")
+    for corpus, rows in (("zh-reviews", ("reviews-elmo", "reviews-textrcnn-elmo")), ("zh-news", ("news-elmo",))):
+        try:
+            reference = tfidf_reference(corpus)
+        except ElmoError as error:  # a corpus not fetched: say so, report the rest
+            print(f"  {corpus}: not computed ({error})")
+            continue
+        best = [(metric_mean(row, "accuracy"), row) for row in rows if metric_mean(row, "accuracy") is not None]
+        versus = "; ".join(f"{row} {value:.2f} ({value - reference:+.2f})" for value, row in best)
+        print(f"  {corpus}: {reference:.2f}%" + (f"  vs {versus}" if versus else ""))
     print("\nreferences (not comparable training data):")
     for line in REFERENCES:
         print(f"  {line}")

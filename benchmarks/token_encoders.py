@@ -13,8 +13,8 @@ first 500 dev sentences at every quarter of the run).
 from __future__ import annotations
 
 import argparse
-import csv
 import copy
+import csv
 
 from elmo import corpora
 from elmo.data.shards import expand_shards

@@ -30,14 +30,15 @@ import torch
 
 from elmo.data.shards import expand_shards
 from elmo.data.vocab import build_vocabulary, count_tokens
+from elmo.distributed import Context
 from elmo.evaluate.perplexity import perplexity
 from elmo.train.config import parse_train_config
-from elmo.train.distributed import Context
 from elmo.train.trainer import (
     language_model_for,
     make_batcher,
     make_optimizer,
     to_tensors,
+    training_step,
 )
 
 MODEL = {
@@ -154,13 +155,8 @@ def main() -> None:
         deadline = time.perf_counter() + 60 * args.minutes
         started = time.perf_counter()
         while time.perf_counter() < deadline:
-            char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
-            output = model(char_ids, word_ids, targets, mask, state)
-            loss = (output.forward_loss + output.backward_loss) / (2 * output.n_tokens)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.optimizer.clip_norm)
-            optimizer.step()
+            output, _, _ = training_step(model, optimizer, to_tensors(next(batcher), context.device),
+                                         state, config.optimizer.clip_norm)
             scheduler.step()
             state = type(output.state)(output.state.h.detach(), output.state.c.detach())
             steps += 1

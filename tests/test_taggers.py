@@ -9,6 +9,7 @@ from elmo.heads.classifiers import ENCODERS, SentenceClassifier, masked_max
 from elmo.heads.taggers import BiLSTMEncoder, SequenceTagger
 from elmo.heads.token_input import TaskInputs, TokenInput
 from elmo.modules.scalar_mix import LayerMix
+from elmo.tasks.trainer import TaskOptimizer
 
 B, T, L1, D = 2, 5, 3, 8
 
@@ -76,11 +77,9 @@ def test_tagger_learns_a_tiny_labelling(crf):
     tags = token_ids % 3  # a function of the token: learnable from the word vectors alone
     torch.manual_seed(0)
     tagger = SequenceTagger(TokenInput(20, 8, L1, D, dropout=0.0), 3, hidden=16, dropout=0.0, crf=crf)
-    optimizer = torch.optim.Adam(tagger.parameters(), lr=0.05)
+    optimizer = TaskOptimizer(tagger, lr=0.05, clip_norm=5.0)  # SparseAdam for the tables
     for _ in range(60):
-        optimizer.zero_grad()
-        tagger.loss(TaskInputs(token_ids, mask, layers), tags).backward()
-        optimizer.step()
+        optimizer.step(tagger.loss(TaskInputs(token_ids, mask, layers), tags))
     predicted = tagger.predict(TaskInputs(token_ids, mask, layers))
     assert [len(p) for p in predicted] == [5, 3]
     assert predicted == [tags[0].tolist(), tags[1, :3].tolist()]

@@ -11,7 +11,7 @@ from test_task_cli import TAGGED, _config
 from elmo.cli.main import main
 from elmo.errors import ConfigError
 from elmo.tasks.config import read_task_config
-from elmo.tasks.inputs import InputEncoder, Lexicon, character_bigrams
+from elmo.tasks.inputs import InputEncoder, Lexicon, character_bigrams, fold_lexicons
 from elmo.tasks.predict import Predictor
 from elmo.tasks.vocab import TokenVocab
 
@@ -29,6 +29,16 @@ def test_lexicon_marks_where_known_words_of_each_length_start_and_end():
                                           [0, 0, 1, 0],   # 中国 ends at 国
                                           [1, 0, 0, 1],   # 人民 starts, 中国人 ends at 人
                                           [0, 0, 1, 0]])  # 人民 ends at 民
+
+
+def test_each_training_sentence_reads_the_words_of_the_other_folds():
+    words = [["中国", "人民"], ["中国"], ["北京"], ["中国", "上海"]]  # folds 0, 1, 0, 1
+    lexicons = fold_lexicons(words, folds=2, max_length=4)
+    assert lexicons[0].words == {"中国", "上海"}  # 人民 and 北京 are only in fold 0
+    assert lexicons[1].words == {"中国", "人民", "北京"} and lexicons[3] is lexicons[1]
+    features = InputEncoder(TokenVocab(list("中国人民")), None, Lexicon(["中国", "人民"], 4)).encode(
+        [list("中国人民")] * 2, lexicons=lexicons[:2])
+    assert features.lexicon[0, 2].sum() == 0 and features.lexicon[1, 2].sum() == 1  # 人民 starts at 人
 
 
 def test_the_encoder_pads_every_input_to_the_longest_sentence():
@@ -49,7 +59,8 @@ def runner(tmp_path, monkeypatch):
 
 def test_a_tagger_with_bigrams_and_lexicon_trains_saves_and_tags_the_same(tmp_path, runner):
     config = _config(tmp_path, "seg-pos", TAGGED,
-                     '[features]\nbigram_dim = 4\nlexicon = "train"\nmax_word_length = 3\n')
+                     '[features]\nbigram_dim = 4\nlexicon = "train"\nmax_word_length = 3\n'
+                     'lexicon_folds = 2\n')
     result = runner.invoke(main, ["task", "train", config, "-q"])
     assert result.exit_code == 0, result.output
     model = tmp_path / "run" / "model"
@@ -58,7 +69,13 @@ def test_a_tagger_with_bigrams_and_lexicon_trains_saves_and_tags_the_same(tmp_pa
     predictor = Predictor(model)
     assert predictor.task.encoder.lexicon.words == {"我们", "喜欢", "北京", "上海"}
     tagged = runner.invoke(main, ["tag", "--model", str(model)], input="我们喜欢北京。\n")
-    assert tagged.exit_code == 0 and tagged.output.strip() == predictor.tag_lines(["我们喜欢北京。"])[0]
+    assert tagged.exit_code == 0 and tagged.output.strip() == next(predictor.tag_lines(["我们喜欢北京。"]))
+
+
+def test_lexicon_folds_need_the_training_lexicon(tmp_path):
+    config = _config(tmp_path, "seg-pos", TAGGED, '[features]\nlexicon_folds = 5\n')
+    with pytest.raises(ConfigError, match="lexicon_folds is for lexicon = 'train'"):
+        read_task_config(config)
 
 
 def test_bigrams_and_lexicon_are_refused_for_word_formats(tmp_path):

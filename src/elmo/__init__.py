@@ -8,6 +8,7 @@ Public API::
     model.save_pretrained("my-model")         # a folder that elmo.load reads back
     layer = elmo.Elmo(options_file, weight_file, num_output_representations=1)  # for task models
     char_ids = elmo.batch_to_ids([["Hello", "world"]])
+    elmo.tag("江泽民主席发表新年讲话。")     # [("江泽民", "nr"), ("主席", "n"), ...] (bundled tagger)
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from elmo.interop.model_folder import DEFAULT_MODEL, ModelFolder, bundled_models
 from elmo.modules.bilm import BiLM, BiLMOutput, LSTMState
 from elmo.modules.scalar_mix import LayerMix, ScalarMix
 from elmo.serve.client import Client
+from elmo.tasks.predict import Predictor, tag
 
 load = Embedder.from_pretrained
 
@@ -27,4 +29,5 @@ __all__ = [
     "load", "Embedder", "Elmo", "BiLM", "BiLMOutput", "LSTMState", "BiLMConfig", "SoftmaxConfig",
     "ModelFolder", "ScalarMix", "LayerMix", "batch_to_ids", "bundled_models", "DEFAULT_MODEL",
     "ElmoError", "ConfigError", "InputError", "ModelFileError", "Client",
+    "tag", "Predictor",
 ]

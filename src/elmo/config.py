@@ -51,6 +51,11 @@ class CharCNNConfig:
     characters: str = "bytes"
 
     @property
+    def n_filters(self) -> int:
+        """Filters of all widths: the width of each token's CNN output."""
+        return sum(count for _, count in self.filters)
+
+    @property
     def max_width(self) -> int:
         return max(width for width, _ in self.filters)
 

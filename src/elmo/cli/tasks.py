@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from elmo import config_files
 from elmo.errors import InputError
+from elmo.tasks.saved import DEFAULT_TAGGER
+from elmo.text_input import text_parts
 
 
 @click.group("task")
@@ -58,39 +62,56 @@ def evaluate_command(model_dir: Path, split: str, data_file: Path | None, quiet:
 
 
 def _read_lines(input_file: Path | None, encoding: str) -> list[str]:
-    raw = sys.stdin.buffer.read() if input_file is None else input_file.read_bytes()
+    """All lines of INPUT (or stdin), decoded; an invalid byte is an error naming the line."""
+    return [text for text, _ in _input_parts(input_file, encoding)]
+
+
+def _input_parts(input_file: Path | None, encoding: str) -> Iterator[tuple[str, bool]]:
+    """INPUT's (or stdin's) lines as they are read, as ``(text, ends_line)`` (see text_parts)."""
+    if input_file is None:
+        yield from text_parts(sys.stdin.buffer, "stdin", encoding)
+        return
     try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InputError(f"{input_file or 'stdin'}: line {line} is not valid {encoding}") from None
-    return text.splitlines()
-
-
-def _model_option(function):
-    return click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
-                        help="A trained task model folder (OUTPUT_DIR/model of `elmo task train`).")(function)
+        with open(input_file, "rb") as stream:
+            yield from text_parts(stream, str(input_file), encoding)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        raise InputError(f"{input_file}: cannot be read ({error.strerror})") from None
 
 
 @click.command("tag")
 @click.argument("input_file", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@_model_option
+@click.option("--model", "model_dir", default=DEFAULT_TAGGER, show_default=True,
+              help="A trained task model folder (OUTPUT_DIR/model of `elmo task train`) or the "
+                   "name of a bundled one.")
+@click.option("--entities", is_flag=True,
+              help="Join person, place and organisation names into name/PER, name/LOC, name/ORG.")
 @click.option("--encoding", default="utf-8", show_default=True)
-def tag_command(input_file: Path | None, model_dir: Path, encoding: str) -> None:
-    """Tag raw text (INPUT or stdin, one sentence per line): prints word/TAG lines.
+def tag_command(input_file: Path | None, model_dir: str, entities: bool, encoding: str) -> None:
+    """Tag raw text (INPUT or stdin, one text per line): prints word/TAG lines.
 
-    A joint segmentation + POS model (e.g. trained with the pd1998-elmo recipe) takes raw Chinese
-    text and prints its words with their tags; an empty line stays empty."""
+    The bundled model segments Chinese text and tags each word's part of speech (the PD1998
+    tags: n noun, v verb, nr person name, ns place name, nt organisation name, ...); with
+    --entities the names become PER / LOC / ORG. Input is read and printed as it streams, in
+    bounded memory; an empty line stays empty."""
     from elmo.tasks.predict import Predictor
 
-    lines = _read_lines(input_file, encoding)
-    for line in Predictor(model_dir).tag_lines(lines):
-        click.echo(line)
+    predictor = Predictor(model_dir)
+    line_ends: deque[bool] = deque()
+
+    def texts() -> Iterator[str]:
+        for text, ends in _input_parts(input_file, encoding):
+            line_ends.append(ends)
+            yield text
+
+    for tagged in predictor.tag_lines(texts(), entities=entities):
+        ends = line_ends.popleft()  # a part of a very long line continues on the same line
+        click.echo(tagged if ends or not tagged else tagged + " ", nl=ends)
 
 
 @click.command("classify")
 @click.argument("input_file", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@_model_option
+@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
+              help="A trained task model folder (OUTPUT_DIR/model of `elmo task train`).")
 @click.option("--encoding", default="utf-8", show_default=True)
 def classify_command(input_file: Path | None, model_dir: Path, encoding: str) -> None:
     """Classify raw text (INPUT or stdin, one text per line): prints label<TAB>text lines."""

@@ -8,7 +8,6 @@ finished blocks. At the end the blocks are merged, in line order, into the outpu
 """
 from __future__ import annotations
 
-import codecs
 import itertools
 import sys
 import time
@@ -35,6 +34,7 @@ from elmo.embed.writers import (
 )
 from elmo.errors import InputError
 from elmo.files import exclusive_lock, lock_beside, remove_leftovers
+from elmo.text_input import checked_encoding, decoded_line
 from elmo.threads import CoreShare
 
 
@@ -94,7 +94,7 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
     input_path, output_path = Path(input_path), Path(output_path)
     output_format = output_format_for(output_path, output_format)
     check_paths(input_path, output_path, overwrite)
-    encoding = _checked_encoding(encoding)
+    encoding = checked_encoding(encoding)
     if layers not in LAYER_MODES:
         raise InputError(f"layers must be one of {', '.join(LAYER_MODES)}, found {layers!r}")
     if block_size < 1:
@@ -164,7 +164,7 @@ def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
                 raise InputError(f"{input_path} changed while it was being read")
             if (start, stop) in finished or (start, stop) not in mine:
                 continue
-            texts = [_decoded(raw, index, input_path, encoding)
+            texts = [decoded_line(raw, index, str(input_path), encoding)
                      for index, raw in enumerate(raw_lines, start)]
             sentences = [tokenize(text) for text in texts]
             stats = _block_stats(sentences, start, embedder, input_path)
@@ -209,34 +209,6 @@ def check_paths(input_path: Path, output_path: Path, overwrite: bool) -> None:
         raise InputError(f"output is a folder: {output_path}")
     if not output_path.absolute().parent.is_dir():
         raise InputError(f"output folder does not exist: {output_path.absolute().parent}")
-
-
-def _checked_encoding(encoding: str) -> str:
-    """The codec's canonical name; it must keep ASCII bytes, since lines are split at b'\\n'."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"unknown text encoding {encoding!r}") from None
-    if not "ab\n".encode(name).endswith(b"ab\n"):
-        raise InputError(f"the encoding {encoding!r} is not supported: lines are split at the "
-                         "newline byte, so the encoding must be ASCII-compatible (such as utf-8, "
-                         "latin-1, gb18030)")
-    return name
-
-
-def _decoded(raw: bytes, index: int, path: Path, encoding: str) -> str:
-    if b"\0" in raw:
-        raise InputError(f"{path}: line {index + 1} holds NUL bytes: is this a text file? (give "
-                         "one sentence per line)")
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: line {index + 1} is not valid {encoding} text ({error.reason} at "
-                         f"byte {error.start + 1} of the line); give the file's encoding "
-                         f"(--encoding)") from None
-    if index == 0:
-        text = text.removeprefix("\ufeff")  # a byte order mark
-    return text.strip()
 
 
 def _block_stats(sentences: list[list[str]], start: int, embedder: Embedder, path: Path) -> np.ndarray:

@@ -65,13 +65,23 @@ class CRF(nn.Module):
         return total + self.end[last]
 
     def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """log sum over all tag sequences of exp(score), by the forward algorithm: (B,)."""
+        """log sum over all tag sequences of exp(score), by the forward algorithm: (B,).
+
+        Each step's ``logsumexp_i(alpha_i + trans_ij)`` is computed as ``log(exp(alpha - max)
+        @ exp(trans - column max)) + max + column max``: one matrix product instead of an
+        exponential per (sentence, tag, tag), in float64 so that paths far below the best one
+        still count (a sum that underflows to 0 is floored at 1e-300, never -inf).
+        """
         transitions, start = self._allowed_scores()
+        column_top = transitions.max(dim=0).values  # (n_tags,) best way into each tag
+        weights = (transitions - column_top).double().exp()  # (n_tags, n_tags), forbidden -> 0
         steps = emissions.unbind(1)  # one view per position: the backward pass stacks once
         keep = mask.unbind(1)
         alpha = start + steps[0]  # (B, n_tags)
         for t in range(1, len(steps)):
-            step = torch.logsumexp(alpha.unsqueeze(2) + transitions, dim=1) + steps[t]
+            top = alpha.max(dim=1, keepdim=True).values.detach()  # (B, 1)
+            summed = (alpha - top).double().exp() @ weights  # (B, n_tags)
+            step = summed.clamp_min(1e-300).log().to(alpha.dtype) + top + column_top + steps[t]
             alpha = torch.where(keep[t].unsqueeze(1), step, alpha)
         return torch.logsumexp(alpha + self.end, dim=1)
 

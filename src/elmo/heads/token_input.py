@@ -58,11 +58,12 @@ class TokenInput(nn.Module):
                  freeze: bool = False, bigram_vocab_size: int = 0, bigram_dim: int = 0,
                  lexicon_dim: int = 0) -> None:
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, word_dim, padding_idx=0)
+        # sparse gradients: a step touches only the rows of a batch's tokens (see sparse_parameters)
+        self.embedding = nn.Embedding(vocab_size, word_dim, padding_idx=0, sparse=True)
         if pretrained is not None:
             self.embedding.weight.data.copy_(pretrained)
         self.embedding.weight.requires_grad_(not freeze)
-        self.bigrams = (nn.Embedding(bigram_vocab_size, bigram_dim, padding_idx=0)
+        self.bigrams = (nn.Embedding(bigram_vocab_size, bigram_dim, padding_idx=0, sparse=True)
                         if bigram_dim else None)
         self.lexicon_dim = lexicon_dim
         self.dropout = nn.Dropout(dropout)
@@ -75,6 +76,11 @@ class TokenInput(nn.Module):
     def output_dim(self) -> int:
         bigrams = 2 * self.bigrams.embedding_dim if self.bigrams is not None else 0
         return self.embedding.embedding_dim + bigrams + self.lexicon_dim + self.elmo_dim
+
+    def sparse_parameters(self) -> list[nn.Parameter]:
+        """The embedding tables, whose gradients are sparse (for ``torch.optim.SparseAdam``)."""
+        tables = [self.embedding] + ([self.bigrams] if self.bigrams is not None else [])
+        return [table.weight for table in tables if table.weight.requires_grad]
 
     def l2_penalty(self) -> torch.Tensor:
         return self.elmo.l2_penalty() if self.elmo is not None else torch.zeros(())

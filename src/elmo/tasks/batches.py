@@ -11,7 +11,7 @@ import torch
 from elmo.heads.token_input import TaskInputs
 from elmo.tasks.data import Example
 from elmo.tasks.features import LayerStore
-from elmo.tasks.inputs import InputEncoder
+from elmo.tasks.inputs import InputEncoder, Lexicon
 
 
 @dataclass
@@ -27,12 +27,14 @@ class Batch:
 class TaskData:
     """Examples of one split, their inputs, target ids and (optionally) stored ELMo layers.
 
-    ``store_rows[i]`` is example i's sentence in ``store`` (a training subset keeps its rows).
+    ``store_rows[i]`` is example i's sentence in ``store`` (a training subset keeps its rows);
+    ``lexicons[i]`` example i's own lexicon (training folds), else the encoder's.
     """
 
     def __init__(self, examples: Sequence[Example], encoder: InputEncoder, labels: Sequence[str],
                  classification: bool, store: LayerStore | None = None,
-                 store_rows: Sequence[int] | None = None) -> None:
+                 store_rows: Sequence[int] | None = None,
+                 lexicons: Sequence[Lexicon] | None = None) -> None:
         self.examples = list(examples)
         self.encoder = encoder
         label_index = {label: i for i, label in enumerate(labels)}
@@ -41,6 +43,7 @@ class TaskData:
         self.classification = classification
         self.store = store
         self.store_rows = list(range(len(self.examples))) if store_rows is None else list(store_rows)
+        self.lexicons = lexicons
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -63,7 +66,8 @@ class TaskData:
 
     def batch(self, rows: Sequence[int]) -> Batch:
         tokens = [self.examples[i].tokens for i in rows]
-        inputs = self.encoder.encode(tokens, self._layers(rows, max(map(len, tokens))))
+        lexicons = [self.lexicons[i] for i in rows] if self.lexicons is not None else None
+        inputs = self.encoder.encode(tokens, self._layers(rows, max(map(len, tokens))), lexicons)
         if self.classification:
             targets = torch.tensor([int(self.targets[i][0]) for i in rows])
         else:

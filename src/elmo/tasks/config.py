@@ -18,6 +18,7 @@ Example (only ``[data] format``, the data location and ``[training] output_dir``
     [features]                  # character tasks only
     bigram_dim = 32             # character-bigram vectors
     lexicon = "train"           # mark where training-split words start / end at each character
+    lexicon_folds = 10          # training sentences read the words of the other 9 folds
 
     [model]
     encoder = "bilstm"          # tagging: bilstm; classification: textcnn | textrnn | textrcnn
@@ -92,6 +93,8 @@ class FeaturesConfig:
     lexicon: str = ""  # words whose starts / ends are marked: "train" (the training split's
     #                    words) or a file of words, one per line (relative to the config); "": none
     max_word_length: int = 4
+    lexicon_folds: int = 0  # with lexicon = "train": training sentences read the words of the
+    #                         other folds only (see elmo.tasks.inputs); 0: the whole lexicon
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,10 @@ def _check(config: TaskConfig, source: str) -> None:
         (data.format in CHAR_FORMATS or not (config.features.bigram_dim or config.features.lexicon),
          f"[features] bigrams and lexicon are for character formats {CHAR_FORMATS}"),
         (config.features.bigram_dim >= 0 and config.features.bigram_min_count >= 1
-         and config.features.max_word_length >= 2,
-         "[features] bigram_dim >= 0, bigram_min_count >= 1, max_word_length >= 2"),
+         and config.features.max_word_length >= 2 and config.features.lexicon_folds >= 0,
+         "[features] bigram_dim >= 0, bigram_min_count >= 1, max_word_length >= 2, lexicon_folds >= 0"),
+        (config.features.lexicon_folds < 2 or config.features.lexicon == "train",
+         "[features] lexicon_folds is for lexicon = 'train' (the training split's words)"),
         (all(0.0 <= p < 1.0 for p in (config.elmo.dropout, config.embeddings.dropout,
                                       config.model.dropout)), "dropouts must be in [0, 1)"),
     ]

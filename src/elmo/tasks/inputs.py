@@ -9,6 +9,12 @@ labelling to each character:
 * **lexicon**: for each word length ``n`` in 2..``max_word_length``, whether a word of the
   lexicon (the training split's words) of that length starts at the character, and whether one
   ends there: ``2 * (max_word_length - 1)`` zeros and ones.
+
+A lexicon of the training split's own words would mark every word of every training sentence, so
+a model learns to trust it blindly and splits the words it lacks: the new words of new text. With
+``lexicon_folds = k``, training sentences are dealt into k folds and each reads the lexicon of the
+words of the *other* folds (:func:`fold_lexicons`), so a word seen in one fold only is missing
+there, as a new word is at test time; dev, test and new text read the whole lexicon.
 """
 from __future__ import annotations
 
@@ -58,6 +64,18 @@ class Lexicon:
         return found
 
 
+def fold_lexicons(sentence_words: Sequence[Sequence[str]], folds: int, max_length: int) -> list[Lexicon]:
+    """For each training sentence, the lexicon of the words of the other folds (sentence i is in
+    fold ``i % folds``)."""
+    seen_in: dict[str, set[int]] = {}
+    for index, words in enumerate(sentence_words):
+        for word in words:
+            seen_in.setdefault(word, set()).add(index % folds)
+    lexicons = [Lexicon((word for word, where in seen_in.items() if where - {fold}), max_length)
+                for fold in range(folds)]
+    return [lexicons[index % folds] for index in range(len(sentence_words))]
+
+
 def lexicon_words(features: FeaturesConfig, train_words: Iterable[str]) -> list[str]:
     """The words of the configured lexicon: the training words, a file's, or none.
 
@@ -89,9 +107,10 @@ class InputEncoder:
         lexicon = Lexicon(words, features.max_word_length) if features.lexicon else None
         return cls(vocab, bigrams if features.bigram_dim else None, lexicon)
 
-    def encode(self, sentences: Sequence[Sequence[str]],
-               layers: torch.Tensor | None = None) -> TaskInputs:
-        """Padded tensors of non-empty ``sentences`` (and their ELMo ``layers``, if given)."""
+    def encode(self, sentences: Sequence[Sequence[str]], layers: torch.Tensor | None = None,
+               lexicons: Sequence[Lexicon] | None = None) -> TaskInputs:
+        """Padded tensors of non-empty ``sentences`` (and their ELMo ``layers``, if given);
+        ``lexicons``: each sentence's own lexicon (see :func:`fold_lexicons`) instead of ours."""
         length = max(len(s) for s in sentences)
         token_ids = torch.zeros(len(sentences), length, dtype=torch.long)
         mask = torch.zeros(len(sentences), length, dtype=torch.bool)
@@ -107,5 +126,6 @@ class InputEncoder:
                 ids = self.bigrams.encode(character_bigrams(tokens)).reshape(n, 2)
                 bigram_ids[row, :n] = torch.from_numpy(ids)
             if lexicon is not None:
-                lexicon[row, :n] = torch.from_numpy(self.lexicon.features(tokens))
+                own = lexicons[row] if lexicons is not None else self.lexicon
+                lexicon[row, :n] = torch.from_numpy(own.features(tokens))
         return TaskInputs(token_ids, mask, layers, bigram_ids, lexicon)

@@ -1,7 +1,14 @@
-"""Running a saved task model on raw text: tagging (``word/TAG``) and classification."""
+"""Running a saved task model on raw text: tagging (``word/TAG``) and classification.
+
+Tagging streams: lines are read in blocks of :data:`BLOCK_TOKENS` tokens, each line is cut after
+sentence-ending punctuation and into pieces of at most :data:`MAX_PIECE` tokens (tagged
+separately, joined again in the output), and pieces of similar length are batched together. The
+memory used is bounded by the block, whatever the input's size or its lines' lengths.
+"""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +17,31 @@ import torch
 from elmo.data.tokenizers import get_tokenizer
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError, ModelFileError
+from elmo.tasks.data import ENTITY_TYPES
 from elmo.tasks.features import model_key
-from elmo.tasks.metrics import entity_spans, word_spans
-from elmo.tasks.saved import TaskModel, load_task_model
+from elmo.tasks.metrics import Span, entity_spans, word_spans
+from elmo.tasks.saved import DEFAULT_TAGGER, TaskModel, load_task_model
+
+MAX_PIECE = 200  # tokens per piece a long line is cut into
+BLOCK_TOKENS = 16384  # tokens read and tagged at a time
+SENTENCE_ENDS = frozenset("。！？；!?;")
+
+
+def pieces(tokens: Sequence[str], max_length: int = MAX_PIECE) -> list[Sequence[str]]:
+    """A line's tokens cut after sentence-ending punctuation and into at most ``max_length``."""
+    cut, start = [], 0
+    for i, token in enumerate(tokens):
+        if token in SENTENCE_ENDS or i + 1 - start == max_length:
+            cut.append(tokens[start: i + 1])
+            start = i + 1
+    if start < len(tokens):
+        cut.append(tokens[start:])
+    return cut
 
 
 class Predictor:
-    """A saved task model with its biLM (computed live, not cached), ready for raw lines."""
+    """A saved task model (a folder, or a bundled one's name) with its biLM (computed live, not
+    cached), ready for raw lines."""
 
     def __init__(self, folder: str | Path, batch_size: int = 32) -> None:
         self.task: TaskModel = load_task_model(folder)
@@ -38,13 +63,47 @@ class Predictor:
             results += self._predict_batch(sentences[start: start + self.batch_size])
         return results
 
-    def tag_lines(self, lines: Sequence[str]) -> list[str]:
-        """Raw lines -> ``word/TAG word/TAG`` lines (an empty line stays empty)."""
+    def tag_lines(self, lines: Iterable[str], entities: bool = False) -> Iterator[str]:
+        """Raw lines -> ``word/TAG word/TAG`` lines (an empty line stays empty), streamed.
+
+        ``entities`` (segmentation + POS models): person, place and organisation names (words
+        tagged nr / ns / nt, neighbours of one type joined) are printed as ``name/PER|LOC|ORG``.
+        """
         if self.is_classifier:
             raise InputError("this is a classification model: use `elmo classify`")
-        sentences = [self.tokenize(line) for line in lines]
-        return [_tagged_text(tokens, tags, self.task.config.data.format)
-                for tokens, tags in zip(sentences, self.predict(sentences))]
+        if entities and self.task.config.data.format != "seg-pos":
+            raise InputError("entities come from a segmentation + POS model (nr / ns / nt words)")
+        for tokens, tags in self._tag_blocks(lines):
+            yield " ".join(f"{text}/{kind}" for text, kind in
+                           _items(tokens, tags, self.task.config.data.format, entities))
+
+    def words(self, text: str, entities: bool = False) -> list[tuple[str, str]]:
+        """One text -> its ``(word, tag)`` pairs (see :meth:`tag_lines`); line breaks are spaces."""
+        tokens, tags = next(self._tag_blocks([" ".join(text.splitlines())]))
+        return _items(tokens, tags, self.task.config.data.format, entities)
+
+    def _tag_blocks(self, lines: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
+        """(tokens, tags) of each line, in order, tagging a block of lines at a time."""
+        block: list[list[str]] = []
+        for line in lines:
+            block.append(self.tokenize(line))
+            if sum(map(len, block)) >= BLOCK_TOKENS:
+                yield from self._tag_block(block)
+                block = []
+        if block:
+            yield from self._tag_block(block)
+
+    def _tag_block(self, block: list[list[str]]) -> list[tuple[list[str], list[str]]]:
+        cut = [(line, piece) for line, tokens in enumerate(block) for piece in pieces(tokens)]
+        order = sorted(range(len(cut)), key=lambda i: len(cut[i][1]))  # similar lengths batch well
+        tagged = self.predict([cut[i][1] for i in order])
+        tags_of: list[list[str]] = [[] for _ in cut]
+        for i, tags in zip(order, tagged):
+            tags_of[i] = tags
+        line_tags: list[list[str]] = [[] for _ in block]
+        for (line, _), tags in zip(cut, tags_of):
+            line_tags[line] += tags
+        return list(zip(block, line_tags))
 
     def classify_lines(self, lines: Sequence[str], first_line: int = 1) -> list[str]:
         """Raw lines -> one label each; empty lines are an error naming the line."""
@@ -77,23 +136,48 @@ class Predictor:
         return out
 
 
-def _tagged_text(tokens: Sequence[str], tags: Sequence[str], data_format: str) -> str:
-    """Tokens and their tags as ``word/TAG`` items (characters joined into words / entities)."""
+@functools.lru_cache(maxsize=4)
+def _loaded(model: str) -> Predictor:
+    return Predictor(model)
+
+
+def tag(text: str, entities: bool = False, model: str = DEFAULT_TAGGER) -> list[tuple[str, str]]:
+    """Segment and tag one text with a trained tagger (the bundled Chinese lexical analyser by
+    default; loaded once): ``elmo.tag("江泽民主席发表新年讲话。")`` -> ``[("江泽民", "nr"), ...]``.
+    ``entities``: names as ``PER`` / ``LOC`` / ``ORG`` items (see :meth:`Predictor.tag_lines`)."""
+    return _loaded(str(model)).words(text, entities)
+
+
+def _items(tokens: Sequence[str], tags: Sequence[str], data_format: str,
+           entities: bool = False) -> list[tuple[str, str]]:
+    """Tokens and their tags as ``(text, tag)`` items: words of a segmentation + POS model (with
+    ``entities``, named-entity words joined into ``PER`` / ``LOC`` / ``ORG`` items), entities of
+    an entity model (runs of other characters marked ``O``), or the tokens of a word tagger."""
     if data_format == "word-tags":
-        return " ".join(f"{t}/{tag}" for t, tag in zip(tokens, tags))
+        return list(zip(tokens, tags))
     if data_format == "seg-pos":
-        return " ".join(f"{''.join(tokens[s:e])}/{kind}" for s, e, kind in word_spans(tags))
-    entities = {start: (end, kind) for start, end, kind in entity_spans(tags)}
+        spans = word_spans(tags)
+        if entities:
+            spans = _entity_words(spans)
+        return [("".join(tokens[s:e]), kind) for s, e, kind in spans]
+    found = {start: (end, kind) for start, end, kind in entity_spans(tags)}
     items, i = [], 0
-    while i < len(tokens):  # entities as word/TYPE, other characters in runs marked /O
-        if i in entities:
-            end, kind = entities[i]
-            items.append(f"{''.join(tokens[i:end])}/{kind}")
-            i = end
+    while i < len(tokens):
+        end, kind = found.get(i, (i, "O"))
+        while kind == "O" and end < len(tokens) and end not in found:
+            end += 1
+        items.append(("".join(tokens[i:end]), kind))
+        i = end
+    return items
+
+
+def _entity_words(spans: list[Span]) -> list[Span]:
+    """Word spans with neighbouring words of one entity type (nr / ns / nt) joined as PER / LOC / ORG."""
+    joined: list[Span] = []
+    for start, end, kind in spans:
+        entity = ENTITY_TYPES.get(kind)
+        if entity is not None and joined and joined[-1][2] == entity and joined[-1][1] == start:
+            joined[-1] = (joined[-1][0], end, entity)
         else:
-            end = i
-            while end < len(tokens) and end not in entities:
-                end += 1
-            items.append(f"{''.join(tokens[i:end])}/O")
-            i = end
-    return " ".join(items)
+            joined.append((start, end, entity or kind))
+    return joined

@@ -5,6 +5,9 @@ path, fingerprint of its weights), the tokenizer for raw text, and the scores me
 time; ``<folder>/weights.pt``: the task model's state dict (the biLM is not copied);
 ``<folder>/train_words.txt`` (segmentation tasks): the training words, for unseen-word recall;
 ``<folder>/lexicon.txt`` (with lexicon features): the lexicon's words.
+
+Trained task models shipped with the package live in ``elmo/tasks/models/<name>/`` (weights in
+float16) and are loaded by name; :data:`DEFAULT_TAGGER` is the one ``elmo tag`` uses.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from elmo.tasks.vocab import TokenVocab
 
 TASK_FILE, WEIGHTS_FILE, WORDS_FILE = "task.json", "weights.pt", "train_words.txt"
 LEXICON_FILE = "lexicon.txt"
+BUNDLED_TASKS = Path(__file__).resolve().parent / "models"
+DEFAULT_TAGGER = "zh-lexical"  # Chinese segmentation + POS (and entities from nr / ns / nt)
 
 
 @dataclass
@@ -41,7 +46,9 @@ class TaskModel:
     scores: dict = field(default_factory=dict)
     train_words: set[str] = field(default_factory=set)
 
-    def save(self, folder: str | Path) -> Path:
+    def save(self, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
+        """Write the folder; ``dtype`` (e.g. torch.float16) stores the floating-point weights in
+        that type (they are read back as float32)."""
         bigrams = self.encoder.bigrams
         description = {"format": "elmo-task-1", "config": self.config.to_dict(),
                        "tokens": self.encoder.vocab.tokens, "labels": self.labels,
@@ -50,7 +57,9 @@ class TaskModel:
                        "bilm": self.bilm_name, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
                        "scores": self.scores}
         with atomic_path(folder, folder=True) as temporary:
-            torch.save(self.model.state_dict(), temporary / WEIGHTS_FILE)
+            state = {name: value.to(dtype) if dtype is not None and value.is_floating_point() else value
+                     for name, value in self.model.state_dict().items()}
+            torch.save(state, temporary / WEIGHTS_FILE)
             write_text(temporary / TASK_FILE, json.dumps(description, ensure_ascii=False, indent=1))
             if self.train_words:
                 write_text(temporary / WORDS_FILE, "\n".join(sorted(self.train_words)))
@@ -59,12 +68,27 @@ class TaskModel:
         return Path(folder)
 
 
-def load_task_model(folder: str | Path) -> TaskModel:
-    """Read a folder written by :meth:`TaskModel.save`."""
-    folder = Path(folder)
+def bundled_task_models() -> list[str]:
+    """Names of the trained task models shipped inside the package."""
+    return sorted(p.name for p in BUNDLED_TASKS.iterdir() if (p / TASK_FILE).is_file()) \
+        if BUNDLED_TASKS.is_dir() else []
+
+
+def locate_task_model(name_or_path: str | Path) -> Path:
+    """The folder of a bundled task model's name, or the given folder."""
+    if str(name_or_path) in bundled_task_models():
+        return BUNDLED_TASKS / str(name_or_path)
+    return Path(name_or_path)
+
+
+def load_task_model(name_or_path: str | Path) -> TaskModel:
+    """Read a folder written by :meth:`TaskModel.save`, or a bundled task model by name."""
+    folder = locate_task_model(name_or_path)
     if not (folder / TASK_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
+        bundled = ", ".join(bundled_task_models()) or "none"
         raise ModelFileError(f"{folder}: not a trained task model (expected {TASK_FILE} and "
-                             f"{WEIGHTS_FILE}; train one with `elmo task train CONFIG`)")
+                             f"{WEIGHTS_FILE}; train one with `elmo task train CONFIG`, or name a "
+                             f"bundled one: {bundled})")
     try:
         description = json.loads((folder / TASK_FILE).read_text(encoding="utf-8"))
         raw = description["config"]

@@ -35,14 +35,48 @@ from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import CHAR_FORMATS, TaskConfig
 from elmo.tasks.data import Example, read_examples
 from elmo.tasks.features import layer_store, model_key
-from elmo.tasks.inputs import InputEncoder, character_bigrams, lexicon_words
+from elmo.tasks.inputs import InputEncoder, Lexicon, character_bigrams, fold_lexicons, lexicon_words
 from elmo.tasks.saved import TaskModel
 from elmo.tasks.vocab import TokenVocab, label_list
 from elmo.tasks.word2vec import word2vec_vectors
 from elmo.threads import CoreShare
 
-# Settings a resumed run may change: its stopping rules (epochs may be extended).
-RESUMABLE = frozenset({"training.epochs", "training.patience", "training.max_minutes"})
+# Settings a resumed run may change: its stopping rules (epochs may be extended) and its folder.
+RESUMABLE = frozenset({"training.epochs", "training.patience", "training.max_minutes",
+                       "training.output_dir"})
+
+
+class TaskOptimizer:
+    """Adam for the dense parameters and SparseAdam for the embedding tables, whose gradients
+    are sparse: a step updates only the rows of the batch's tokens and bigrams, instead of whole
+    tables of up to millions of numbers (most of the step time with character bigrams).
+    Gradient clipping applies to the dense parameters."""
+
+    def __init__(self, model: torch.nn.Module, lr: float, clip_norm: float) -> None:
+        sparse = model.input.sparse_parameters()
+        sparse_ids = {id(p) for p in sparse}
+        self.dense = [p for p in model.parameters() if p.requires_grad and id(p) not in sparse_ids]
+        self.clip_norm = clip_norm
+        self.optimizers = [torch.optim.Adam(self.dense, lr=lr)]
+        if sparse:
+            self.optimizers.append(torch.optim.SparseAdam(sparse, lr=lr))
+
+    def step(self, loss: torch.Tensor) -> None:
+        """Backpropagate ``loss``, clip, update."""
+        for optimizer in self.optimizers:
+            optimizer.zero_grad()
+        loss.backward()
+        if self.clip_norm:
+            torch.nn.utils.clip_grad_norm_(self.dense, self.clip_norm)
+        for optimizer in self.optimizers:
+            optimizer.step()
+
+    def state_dict(self) -> list[dict]:
+        return [optimizer.state_dict() for optimizer in self.optimizers]
+
+    def load_state_dict(self, states: list[dict]) -> None:
+        for optimizer, state in zip(self.optimizers, states, strict=True):
+            optimizer.load_state_dict(state)
 
 
 @dataclass
@@ -102,14 +136,18 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
                      model_key(embedder) if embedder else None, shape, train_words=train_words)
 
     def task_data(examples: Sequence[Example], store_rows: Sequence[int] | None = None,
-                  store_examples: Sequence[Example] | None = None) -> TaskData:
+                  store_examples: Sequence[Example] | None = None,
+                  lexicons: Sequence[Lexicon] | None = None) -> TaskData:
         store = None
         if embedder is not None:
             store = layer_store(embedder, [e.tokens for e in (store_examples or examples)], cache, progress,
                                 config.elmo.batch_size, task.bilm_key)
-        return TaskData(examples, encoder, labels, data.is_classification, store, store_rows)
+        return TaskData(examples, encoder, labels, data.is_classification, store, store_rows, lexicons)
 
-    return Prepared(task, task_data(train, rows, train_all), task_data(dev),
+    features = config.features
+    train_lexicons = fold_lexicons([e.words for e in train], features.lexicon_folds, features.max_word_length) \
+        if features.lexicon == "train" and features.lexicon_folds > 1 else None
+    return Prepared(task, task_data(train, rows, train_all, train_lexicons), task_data(dev),
                     task_data(test) if test is not None else None)
 
 
@@ -142,7 +180,7 @@ def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, prog
     task, t = prepared.task, config.training
     metric = MAIN_METRIC[config.data.format]
     model = task.model.to("cuda" if torch.cuda.is_available() else "cpu")
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=t.lr)
+    optimizer = TaskOptimizer(model, t.lr, t.clip_norm)
     rng = random.Random(t.seed)
     state = {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "seconds": 0.0, "history": []}
     checkpoint_file = output / "checkpoint.pt"
@@ -192,7 +230,7 @@ def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, prog
     return results
 
 
-def _epoch(task: TaskModel, data: TaskData, optimizer: torch.optim.Optimizer, rng: random.Random,
+def _epoch(task: TaskModel, data: TaskData, optimizer: TaskOptimizer, rng: random.Random,
            epoch: int, progress: bool) -> float:
     """One pass over the training data; returns the mean loss."""
     model, t = task.model, task.config.training
@@ -204,11 +242,7 @@ def _epoch(task: TaskModel, data: TaskData, optimizer: torch.optim.Optimizer, rn
     for batch in bar:
         loss = model.loss(batch.inputs.to(device), batch.targets.to(device))
         penalty = task.config.elmo.l2 * model.input.l2_penalty()
-        optimizer.zero_grad()
-        (loss + penalty).backward()
-        if t.clip_norm:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), t.clip_norm)
-        optimizer.step()
+        optimizer.step(loss + penalty)
         total, count = total + loss.item(), count + 1
         bar.set_postfix(loss=f"{total / count:.4f}")
     return total / max(count, 1)

@@ -7,12 +7,13 @@ Each process reads its own shards (``shards[rank::world_size]``); a run on W pro
 """
 from __future__ import annotations
 
+
 import csv
 import io
 import json
 import math
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import torch
@@ -156,6 +157,26 @@ def to_tensors(batch: LMBatch, device: torch.device) -> tuple[torch.Tensor, ...]
                  for array in (batch.char_ids, batch.word_ids, batch.targets, batch.mask))
 
 
+def training_step(runner: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: tuple[torch.Tensor, ...],
+                  state: LSTMState | None, clip_norm: float = math.inf,
+                  autocast: AbstractContextManager | None = None):
+    """One update of the language model on ``batch`` (char_ids, word_ids, targets, mask from
+    :func:`to_tensors`): forward (under ``autocast``, if given) from the LSTM ``state``, the mean
+    loss per token of both directions, backward, gradient clipping at ``clip_norm``, optimizer step.
+
+    Returns: the model's output, the loss (detached) and the gradient norm before clipping.
+    """
+    char_ids, word_ids, targets, mask = batch
+    with autocast or nullcontext():
+        output = runner(char_ids, word_ids, targets, mask, state)
+    loss = (output.forward_loss + output.backward_loss) / (2 * output.n_tokens)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(runner.parameters(), clip_norm)
+    optimizer.step()
+    return output, loss.detach(), norm
+
+
 def train(config: TrainConfig, progress: bool = True) -> Path:
     """Run (or resume) training; returns the folder of the final model."""
     context = initialise()
@@ -251,14 +272,8 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
     with tqdm(total=steps, initial=run.step, unit="step", dynamic_ncols=True,
               disable=not (progress and context.is_main)) as bar:
         while run.step < steps and not out_of_time:
-            char_ids, word_ids, targets, mask = to_tensors(next(batcher), context.device)
-            with autocast:
-                output = runner(char_ids, word_ids, targets, mask, run.lstm_state)
-            loss = (output.forward_loss + output.backward_loss) / (2 * output.n_tokens)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
+            output, _, norm = training_step(runner, optimizer, to_tensors(next(batcher), context.device),
+                                            run.lstm_state, clip, autocast)
             scheduler.step()
             run.step += 1
             run.tokens_seen += output.n_tokens * context.world_size
