@@ -1,23 +1,32 @@
 """Bundle a trained tagger with the package: float16 weights, scores re-measured on the copy.
 
     python scripts/bundle_tagger.py runs/downstream/pd-tagger-full/seed0 [--name zh-lexical]
+        [--prune-bigrams 2]
 
 Reads RUN/model and RUN/results.json (written by `elmo task train`), writes
 src/elmo/tasks/models/NAME/ with float16 weights, scores the bundled copy on its dev and test
 splits (the rounding to float16 can move a few predictions), stores those scores in its task.json
-and writes its MODEL_CARD.md. Prints the float32 and float16 scores side by side.
+and writes its MODEL_CARD.md. Prints the trained and the bundled scores side by side.
+
+``--prune-bigrams N`` keeps only the bigram vectors of bigrams seen at least N times in the
+training split; the others become unknown, and the unknown bigram's vector is set to their mean.
 """
 from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 import torch
 
 from elmo.files import write_text
+from elmo.tasks.data import read_examples
 from elmo.tasks.evaluation import evaluate_saved
-from elmo.tasks.saved import BUNDLED_TASKS, load_task_model
+from elmo.tasks.inputs import sentence_bigrams
+from elmo.tasks.saved import BUNDLED_TASKS, TaskModel, load_task_model
+from elmo.tasks.trainer import split_file
+from elmo.tasks.vocab import TokenVocab
 
 CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech)
 
@@ -28,12 +37,12 @@ CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech
   the PD1998 tag set), decoded by a linear-chain CRF allowing only valid transitions.
 - **Model**: recipe `{recipe}` (`elmo task train {recipe}`): {dim}-d character vectors,
   {bigram_dim}-d vectors of the character bigrams ending and starting at each character
-  ({n_bigrams:,} bigrams seen at least {bigram_min_count} times in training), lexicon features
+  ({n_bigrams:,} bigrams{pruning}), lexicon features
   (the training split's words of 2..{max_word_length} characters start / end here), a
   bidirectional LSTM of {hidden} cells per direction, CRF. {elmo}
 - **Data**: PD1998 (People's Daily, January 1998; `elmo data fetch pd1998`), training split
   {train_examples:,} sentences; best epoch {best_epoch} of {epochs} by dev POS F1 (300 dev
-  sentences), {train_minutes:.0f} minutes on a 2-core CPU.
+  sentences), {train_minutes:.0f} minutes of training on the run's own clock (a 2-core CPU).
 - **Weights**: float16 ({size_mb:.1f} MB), read back as float32.
 
 ## Scores (this bundled copy; PD1998 test split = its last 2,000 lines)
@@ -43,8 +52,8 @@ CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech
 | dev (1,000 sentences) | {dev[seg_f1]:.2f} | {dev[pos_f1]:.2f} | {dev[oov_recall]:.2f} |
 | test (2,000 sentences) | {test[seg_f1]:.2f} | {test[pos_f1]:.2f} | {test[oov_recall]:.2f} |
 
-Before rounding to float16: test seg F1 {full[seg_f1]:.2f}, POS F1 {full[pos_f1]:.2f}, unseen
-{full[oov_recall]:.2f}. Made by `python scripts/bundle_tagger.py {run}`.
+As trained (float32{pruned_note}): test seg F1 {full[seg_f1]:.2f}, POS F1 {full[pos_f1]:.2f}, unseen
+{full[oov_recall]:.2f}. Made by `python scripts/bundle_tagger.py {run}{options}`.
 
 ## Limits
 
@@ -54,14 +63,37 @@ Licence of the training data: see `elmo data list` (pd1998).
 """
 
 
+def prune_bigrams(task: TaskModel, min_count: int) -> int:
+    """Keep the vectors of bigrams seen ``min_count`` times or more in the training split; the
+    unknown bigram (id 1) gets the mean of the dropped ones. Returns how many were dropped."""
+    data = task.config.data
+    examples = read_examples(split_file(task.config, "train"), data.format, data.max_train)
+    counts = Counter(b for e in examples for b in sentence_bigrams(e.tokens))
+    old = task.encoder.bigrams
+    keep = [i for i, bigram in enumerate(old.tokens) if i < 2 or counts[bigram] >= min_count]
+    dropped = [i for i in range(2, len(old)) if counts[old.tokens[i]] < min_count]
+    table = task.model.input.bigrams.weight.data
+    pruned = table[keep].clone()
+    if dropped:
+        pruned[1] = table[dropped].mean(dim=0)
+    task.model.input.bigrams = torch.nn.Embedding.from_pretrained(pruned, freeze=False, padding_idx=0, sparse=True)
+    task.encoder.bigrams = TokenVocab([old.tokens[i] for i in keep[2:]])
+    return len(dropped)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run", type=Path, help="a finished `elmo task train` output folder")
     parser.add_argument("--name", default="zh-lexical")
     parser.add_argument("--recipe", default="pd1998-tagger", help="the recipe the run used (for the card)")
+    parser.add_argument("--prune-bigrams", type=int, default=0, metavar="N",
+                        help="keep bigrams seen at least N times in training (0: all)")
     args = parser.parse_args()
     results = json.loads((args.run / "results.json").read_text())
     task = load_task_model(args.run / "model")
+    pruned = prune_bigrams(task, args.prune_bigrams) if args.prune_bigrams else 0
+    if pruned:
+        print(f"bigrams seen fewer than {args.prune_bigrams} times in training, dropped: {pruned:,}")
     folder = BUNDLED_TASKS / args.name
     task.save(folder, dtype=torch.float16)
     scores = {split: evaluate_saved(folder, split, progress=False) for split in ("dev", "test")}
@@ -69,18 +101,22 @@ def main() -> None:
     bundled.scores = scores
     bundled.save(folder, dtype=torch.float16)
     for split in ("dev", "test"):
-        print(f"{split}: float32 " + "  ".join(f"{k} {results[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall"))
-              + " | float16 " + "  ".join(f"{k} {scores[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall")))
+        print(f"{split}: trained " + "  ".join(f"{k} {results[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall"))
+              + " | bundled " + "  ".join(f"{k} {scores[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall")))
     c = task.config
     write_text(folder / "MODEL_CARD.md", CARD.format(
         name=args.name, n_labels=len(task.labels), recipe=args.recipe, dim=c.embeddings.dim,
         bigram_dim=c.features.bigram_dim, n_bigrams=len(task.encoder.bigrams) - 2,
-        bigram_min_count=c.features.bigram_min_count, max_word_length=c.features.max_word_length,
+        pruning=(f"; after training, those seen fewer than {args.prune_bigrams} times in the training "
+                 f"split ({pruned:,}) were dropped and share the unknown vector, their mean"
+                 if pruned else ""), max_word_length=c.features.max_word_length,
         hidden=c.model.hidden, elmo=f"ELMo from {task.bilm_name}." if task.bilm_name else "No ELMo.",
         train_examples=results["train_examples"], best_epoch=results["best_epoch"], epochs=results["epochs"],
         train_minutes=results["train_seconds"] / 60,
         size_mb=sum(p.stat().st_size for p in folder.iterdir()) / 1e6,
-        dev=scores["dev"], test=scores["test"], full=results["test"], run=args.run))
+        dev=scores["dev"], test=scores["test"], full=results["test"], run=args.run,
+        pruned_note=", all bigrams" if pruned else "",
+        options=f" --prune-bigrams {args.prune_bigrams}" if args.prune_bigrams else ""))
     print(f"-> {folder}")
 
 

@@ -10,7 +10,7 @@ SOURCE = Path(__file__).resolve().parent.parent / "src" / "elmo"
 
 # Lowest first; a module may import from its own layer and the layers below.
 LAYERS = [
-    {"errors", "files", "threads", "distributed", "config_files", "config"},
+    {"errors", "files", "threads", "distributed", "config_files", "config", "text_input"},
     {"modules"},
     {"heads", "data"},
     {"interop"},

@@ -92,3 +92,12 @@ def test_tag_errors_are_one_line(tagger_model, tmp_path):
     assert missing.exit_code != 0 and "not a trained task model" in missing.output
     assert "Traceback" not in bad.output + missing.output
 
+
+
+def test_the_bundled_tagger_tags_raw_text_without_training():
+    result = CliRunner().invoke(main, ["tag"], input="江泽民主席发表新年讲话。\n\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.split("\n")[:2] == ["江/nr 泽民/nr 主席/n 发表/v 新年/t 讲话/n 。/w", ""]
+    named = CliRunner().invoke(main, ["tag", "--entities"], input="江泽民主席发表新年讲话。\n")
+    assert named.output.split()[0] == "江泽民/PER"
+    assert predict.tag("江泽民主席发表新年讲话。")[2] == ("主席", "n")

@@ -11,7 +11,14 @@ from test_task_cli import TAGGED, _config
 from elmo.cli.main import main
 from elmo.errors import ConfigError
 from elmo.tasks.config import read_task_config
-from elmo.tasks.inputs import InputEncoder, Lexicon, character_bigrams, fold_lexicons
+from elmo.tasks.inputs import (
+    InputEncoder,
+    Lexicon,
+    character_bigrams,
+    fold_lexicons,
+    sentence_bigrams,
+)
+from elmo.tasks.trainer import prepare
 from elmo.tasks.predict import Predictor
 from elmo.tasks.vocab import TokenVocab
 
@@ -19,6 +26,15 @@ from elmo.tasks.vocab import TokenVocab
 def test_each_character_gets_the_bigrams_ending_and_starting_there():
     assert character_bigrams(["中", "国", "人"]) == ["<s>中", "中国", "中国", "国人", "国人", "人</s>"]
     assert character_bigrams([]) == []
+
+
+def test_bigram_counts_see_each_occurrence_once(tmp_path, monkeypatch):
+    assert sentence_bigrams(["中", "国"]) == ["<s>中", "中国", "国</s>"]
+    monkeypatch.setenv("ELMO_CACHE", str(tmp_path / "cache"))
+    config = _config(tmp_path, "seg-pos", TAGGED, "[features]\nbigram_dim = 4\nbigram_min_count = 2\n")
+    bigrams = prepare(read_task_config(config), progress=False).task.encoder.bigrams
+    assert "我们" in bigrams.index and "北京" in bigrams.index  # twice each in the data
+    assert "他喜" not in bigrams.index  # once: unknown
 
 
 def test_lexicon_marks_where_known_words_of_each_length_start_and_end():

@@ -31,11 +31,16 @@ from elmo.tasks.vocab import TokenVocab
 START, END = "<s>", "</s>"
 
 
+def sentence_bigrams(tokens: Sequence[str]) -> list[str]:
+    """The n + 1 bigrams of a sentence of n tokens padded with ``<s>`` and ``</s>``, each once."""
+    padded = [START, *tokens, END]
+    return [padded[i] + padded[i + 1] for i in range(len(padded) - 1)]
+
+
 def character_bigrams(tokens: Sequence[str]) -> list[str]:
     """The bigrams around each token, 2 per token: (ending there, starting there), flattened."""
-    padded = [START, *tokens, END]
-    return [pair for i in range(1, len(padded) - 1)
-            for pair in (padded[i - 1] + padded[i], padded[i] + padded[i + 1])]
+    bigrams = sentence_bigrams(tokens)
+    return [pair for i in range(len(tokens)) for pair in (bigrams[i], bigrams[i + 1])]
 
 
 class Lexicon:

@@ -35,7 +35,7 @@ from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import CHAR_FORMATS, TaskConfig
 from elmo.tasks.data import Example, read_examples
 from elmo.tasks.features import layer_store, model_key
-from elmo.tasks.inputs import InputEncoder, Lexicon, character_bigrams, fold_lexicons, lexicon_words
+from elmo.tasks.inputs import InputEncoder, Lexicon, fold_lexicons, lexicon_words, sentence_bigrams
 from elmo.tasks.saved import TaskModel
 from elmo.tasks.vocab import TokenVocab, label_list
 from elmo.tasks.word2vec import word2vec_vectors
@@ -119,7 +119,7 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
                                             seed=config.training.seed, cache=cache)
     vocab = TokenVocab.from_sentences((e.tokens for e in train), config.embeddings.min_count,
                                       extra=pretrained_words)
-    bigrams = (TokenVocab.from_sentences((character_bigrams(e.tokens) for e in train),
+    bigrams = (TokenVocab.from_sentences((sentence_bigrams(e.tokens) for e in train),
                                          config.features.bigram_min_count)
                if config.features.bigram_dim else None)
     train_words = {w for e in train for w in e.words}
