@@ -203,7 +203,7 @@ def print_table() -> None:
         if ours is not None and base is not None:
             print(f"  {elmo_row} vs {base_row} ({metric}): {100 * (ours - base) / (100 - base):+.1f}%")
     print("\nlearned layer weights softmax(s) (layer 0, 1, 2), mean over seeds:")
-    for name in ("pd-elmo", "ner-elmo", "brown-elmo", "reviews-elmo"):
+    for name in ("pd-tagger-elmo-full", "pd-elmo", "ner-elmo", "brown-elmo", "reviews-elmo"):
         weights = layer_weights(name)
         if weights:
             print(f"  {name}: " + "; ".join(" ".join(f"{w:.3f}" for w in mix) for mix in weights))
