@@ -85,11 +85,13 @@ class Predictor:
     def _tag_blocks(self, lines: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
         """(tokens, tags) of each line, in order, tagging a block of lines at a time."""
         block: list[list[str]] = []
+        size = 0  # tokens in the block
         for line in lines:
             block.append(self.tokenize(line))
-            if sum(map(len, block)) >= BLOCK_TOKENS:
+            size += len(block[-1])
+            if size >= BLOCK_TOKENS:
                 yield from self._tag_block(block)
-                block = []
+                block, size = [], 0
         if block:
             yield from self._tag_block(block)
 
