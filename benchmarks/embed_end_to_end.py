@@ -23,7 +23,6 @@ the embedding would take at 100% of this machine's float32 GEMM rate, measured i
 from __future__ import annotations
 
 import argparse
-import cProfile
 import pstats
 import random
 import subprocess
