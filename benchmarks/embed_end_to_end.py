@@ -115,12 +115,13 @@ def profile(command: list[str], folder: Path) -> dict[str, float]:
         return stats[(code.co_filename, code.co_firstlineno, code.co_name)][3]
 
     from elmo.cli.main import embed
+    from elmo.embed.blocks import BlockStore
     from elmo.embed.embedder import Embedder
-    from elmo.embed.writers import BlockStore, merge_blocks
+    from elmo.embed.writers import write_output
     phases = {"start-up and imports": wall - seconds(embed.callback),
               "model load": seconds(Embedder.from_pretrained.__func__),
               "embedding": seconds(Embedder.embed), "blocks kept": seconds(BlockStore.write),
-              "output written": seconds(merge_blocks)}
+              "output written": seconds(write_output)}
     phases["other"] = wall - sum(phases.values())
     return {"wall": wall, **phases}
 

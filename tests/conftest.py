@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +30,12 @@ def reference_sentences() -> list[list[str]]:
 @pytest.fixture()
 def tiny_bilm():
     return elmo.ModelFolder.load(TINY).bilm
+
+
+def torchrun_elmo(*args) -> None:
+    """``elmo ARGS`` on two processes launched by torchrun (gloo), one thread each."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+         "-m", "elmo.cli.main", *map(str, args)],
+        capture_output=True, text=True, env={**os.environ, "ELMO_NUM_THREADS": "1"}, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]

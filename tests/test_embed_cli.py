@@ -5,7 +5,7 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import REFERENCE, TINY
+from conftest import REFERENCE, TINY, torchrun_elmo
 
 import elmo
 from elmo.cli.main import main
@@ -534,30 +534,20 @@ def test_the_summary_counts_agree_in_number(tmp_path):
     assert result.exit_code == 0 and "embedded 1 line (1 token)" in result.output
 
 
-def _torchrun_embed(*args: str) -> None:
-    """`elmo embed` on two processes (gloo), one thread each."""
-    import os
-    import subprocess
-    import sys
-    completed = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "elmo.cli.main", "embed", "--quiet", "--model", TINY, *map(str, args)],
-        capture_output=True, text=True, env={**os.environ, "ELMO_NUM_THREADS": "1"}, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-
-
 def test_two_processes_write_the_bytes_one_process_writes_and_resume_its_blocks(
         tmp_path, monkeypatch):
     source = tmp_path / "input.txt"
     source.write_text("\n".join(LINES * 5) + "\n", encoding="utf-8")
     monkeypatch.setenv("ELMO_NUM_THREADS", "1")
     embed(source, tmp_path / "single.hdf5", "--block-size", 4)
-    _torchrun_embed(source, tmp_path / "two.hdf5", "--block-size", 4)
+    torchrun_elmo("embed", "--quiet", "--model", TINY, source, tmp_path / "two.hdf5",
+                  "--block-size", 4)
     assert (tmp_path / "two.hdf5").read_bytes() == (tmp_path / "single.hdf5").read_bytes()
     count_embed_calls(monkeypatch, interrupt_at=3)  # one process stops after two blocks...
     assert run("embed", "--quiet", source, tmp_path / "resumed.hdf5", "--block-size", 4).exit_code == 130
     monkeypatch.undo()
-    _torchrun_embed(source, tmp_path / "resumed.hdf5", "--block-size", 4)  # ...two finish it
+    torchrun_elmo("embed", "--quiet", "--model", TINY, source,  # ...two finish it
+                  tmp_path / "resumed.hdf5", "--block-size", 4)
     assert (tmp_path / "resumed.hdf5").read_bytes() == (tmp_path / "single.hdf5").read_bytes()
 
 

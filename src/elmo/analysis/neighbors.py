@@ -12,12 +12,15 @@ An index folder holds:
 * ``meta.json``: the model, the layer and the counts.
 
 Building streams the corpus in blocks: memory is one block's vectors plus the index itself
-(4 * D bytes per indexed token, e.g. 1 KB with D = 256).
+(4 * D bytes per indexed token, e.g. 1 KB with D = 256). Indexing a file keeps each finished block
+(see :mod:`elmo.embed.blocks`), so an interrupted run resumes and a ``torchrun`` job shares the
+blocks between its processes.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +28,16 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
+from elmo.data.tokenizers import get_tokenizer
+from elmo.embed.blocks import (
+    BlockStore,
+    block_ranges,
+    block_run,
+    from_json_array,
+    json_array,
+)
 from elmo.embed.embedder import Embedder
+from elmo.embed.pipeline import count_lines
 from elmo.errors import InputError
 from elmo.files import (
     atomic_path,
@@ -34,6 +46,7 @@ from elmo.files import (
     remove_leftovers,
     write_text,
 )
+from elmo.text_input import decoded_line
 from elmo.threads import CoreShare
 
 MEAN = "mean"
@@ -69,43 +82,135 @@ def build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: str
     """Index every token (or only the occurrences of ``words``) of ``sentences``.
 
     Sentences without any of ``words`` are skipped before embedding. ``total``, the number of
-    sentences if known, sizes the progress bar.
+    sentences if known, sizes the progress bar. (:func:`index_file` indexes a file, resumably and
+    on several processes.)
     """
     with exclusive_lock(lock_beside(folder), "elmo index"), CoreShare():
         remove_leftovers(folder)
-        with atomic_path(folder, folder=True) as partial:
-            return _build_index(model, sentences, partial, layer, words, block_size, total, progress)
+        bar = tqdm(total=total, unit="sent", disable=not progress, dynamic_ncols=True)
+        with bar, atomic_path(folder, folder=True) as partial:
+            blocks = (_index_block(model, block, layer, words, bar)
+                      for block in _blocks(sentences, block_size, bar))
+            return _write_index(blocks, partial, model, layer)
 
 
-def _build_index(model: Embedder, sentences: Iterable[Sequence[str]], folder: Path,
-                 layer: int | str, words: set[str] | None, block_size: int, total: int | None,
-                 progress: bool) -> IndexSummary:
+def index_file(model: Embedder, path: str | Path, folder: str | Path, *, layer: int | str = 2,
+               words: set[str] | None = None, tokenizer: str = "whitespace",
+               max_sentences: int | None = None, block_size: int = 1000, model_id: str | None = None,
+               overwrite: bool = False, restart: bool = False, progress: bool = True,
+               distributed: bool = False) -> IndexSummary | None:
+    """Index the sentences of a text file (one per line, split by ``tokenizer``), like
+    :func:`build_index`, in blocks of ``block_size`` lines kept in ``<folder>.partial/``: an
+    interrupted run started again with the same settings skips the finished blocks, and under
+    ``torchrun`` each process indexes its share of the blocks (see :mod:`elmo.embed.blocks`).
+    Process 0 writes the index, the one a single process writes, and returns its summary (the
+    others return None).
+
+    Raises:
+        BusyError: another run is writing the same index.
+        InputError: a missing input, an existing index (without ``overwrite``), text that is not
+            UTF-8, or an earlier run's blocks with other settings.
+    """
+    path, folder = Path(path), Path(folder)
+
+    def output_free() -> None:
+        if not path.is_file():
+            raise InputError(f"input file not found: {path}")
+        if folder.exists() and not overwrite:
+            raise InputError(f"{folder} exists; give --overwrite to replace it")
+
+    output_free()
+    tokenize = get_tokenizer(tokenizer)
+    stat = path.stat()
+    settings = {"input": str(path.resolve()), "input_size": stat.st_size,
+                "input_mtime_ns": stat.st_mtime_ns, "tokenizer": tokenizer,
+                "model": model_id or model.name, "layer": layer,
+                "words": None if words is None else sorted(words),
+                "max_sentences": max_sentences, "block_size": block_size}
+    n_lines = min(count_lines(path), max_sentences or sys.maxsize)
+    ranges = block_ranges(n_lines, block_size)
+    with block_run(folder, settings, "elmo index", restart=restart, distributed=distributed,
+                   check=output_free) as run:
+        bar = tqdm(total=n_lines, unit="sent", disable=not (progress and run.context.is_main),
+                   dynamic_ncols=True)
+        with bar:
+            for start, stop, raw_lines in run.lines(path, ranges, bar):
+                sentences = [tokenize(decoded_line(raw, index, str(path), "utf-8"))
+                             for index, raw in enumerate(raw_lines, start)]
+                run.store.write(start, stop, _index_block(model, sentences, layer, words, bar))
+        run.context.barrier()  # every rank's blocks are kept
+        summary = None
+        if run.context.is_main:
+            with atomic_path(folder, folder=True) as partial:
+                summary = _write_index(_kept_blocks(run.store, ranges), partial, model, layer)
+            run.store.remove()
+        run.context.barrier()
+    return summary
+
+
+def _index_block(model: Embedder, sentences: list[list[str]], layer: int | str,
+                 words: set[str] | None, bar: tqdm) -> dict[str, np.ndarray]:
+    """What a block of sentences adds to an index, as named arrays:
+
+    * ``sentences``: the kept sentences (those with a chosen word), JSON;
+    * ``vectors``: (n, D) unit vectors of the indexed occurrences, from ``layer``;
+    * ``occurrences``: (n, 2) int32, each one's sentence (in the block) and position;
+    * ``type_words`` (JSON) and ``type_vectors`` (t, D): the word types in their order of first
+      appearance in the block, with their unit layer-0 vectors.
+
+    The token cache is emptied first, so that a block's vectors depend on the block alone.
+    """
+    kept = [list(s) for s in sentences if s and (words is None or not words.isdisjoint(s))]
+    if model.token_cache is not None:
+        model.token_cache.clear()
+    dim = model.output_dim
+    vectors, occurrences = [np.zeros((0, dim), np.float32)], [np.zeros((0, 2), np.int32)]
+    type_words: dict[str, np.ndarray] = {}
+    for number, (sentence, layers) in enumerate(zip(kept, model.embed(kept))):  # (L + 1, n, D)
+        positions = [i for i, token in enumerate(sentence) if words is None or token in words]
+        for i, token in enumerate(sentence):
+            type_words.setdefault(token, layers[0, i])
+        vectors.append(_unit(layer_vectors(layers, layer)[positions]))
+        occurrences.append(np.array([(number, i) for i in positions], np.int32).reshape(-1, 2))
+    bar.set_postfix(kept=f"{len(kept):,}", refresh=False)
+    return {"sentences": json_array(kept), "vectors": np.concatenate(vectors),
+            "occurrences": np.concatenate(occurrences), "type_words": json_array(list(type_words)),
+            "type_vectors": _unit(np.array(list(type_words.values())).reshape(-1, dim))}
+
+
+def _kept_blocks(store: BlockStore, ranges: list[tuple[int, int]],
+                 ) -> Iterator[Mapping[str, np.ndarray]]:
+    for block in ranges:
+        with store.read(*block) as arrays:
+            yield arrays
+
+
+def _write_index(blocks: Iterable[Mapping[str, np.ndarray]], folder: Path, model: Embedder,
+                 layer: int | str) -> IndexSummary:
+    """Write the index files of the blocks (see :func:`_index_block`), in their order, into ``folder``."""
     dim = model.output_dim
     index, type_index = faiss.IndexFlatIP(dim), faiss.IndexFlatIP(dim)
     types: dict[str, int] = {}
-    occurrences: list[np.ndarray] = []
+    occurrences: list[np.ndarray] = [np.zeros((0, 3), np.int32)]
     kept = 0
-    bar = tqdm(total=total, unit="sent", disable=not progress, dynamic_ncols=True)
     with open(folder / "sentences.txt", "w", encoding="utf-8") as text:
-        for block in _blocks(sentences, block_size, bar):
-            block = [s for s in block if s and (words is None or not words.isdisjoint(s))]
-            for sentence, vectors in zip(block, model.embed(block)):  # (L + 1, n, D) each
-                positions = [i for i, token in enumerate(sentence)
-                             if words is None or token in words]
-                for i in range(len(sentence)):  # every word type, for layer-0 neighbours
-                    if sentence[i] not in types:
-                        types[sentence[i]] = len(types)
-                        type_index.add(_unit(vectors[0, i: i + 1]))
-                index.add(_unit(layer_vectors(vectors, layer)[positions]))
-                occurrences.append(np.array(
-                    [(kept, i, types[sentence[i]]) for i in positions], np.int32).reshape(-1, 3))
-                text.write(" ".join(sentence) + "\n")
-                kept += 1
-            bar.set_postfix(indexed=f"{index.ntotal:,}")
-    bar.close()
+        for block in blocks:
+            sentences = from_json_array(block["sentences"])
+            new = []  # the block's types not seen in an earlier block
+            for i, word in enumerate(from_json_array(block["type_words"])):
+                if word not in types:
+                    types[word] = len(types)
+                    new.append(i)
+            type_index.add(block["type_vectors"][new])
+            index.add(block["vectors"])
+            local = block["occurrences"]  # (n, 2): sentence in the block, position
+            ids = [types[sentences[s][p]] for s, p in local]
+            occurrences.append(np.column_stack([local[:, 0] + kept, local[:, 1], ids]).astype(np.int32))
+            text.write("".join(" ".join(sentence) + "\n" for sentence in sentences))
+            kept += len(sentences)
     faiss.write_index(index, str(folder / "vectors.faiss"))
     faiss.write_index(type_index, str(folder / "types.faiss"))
-    np.save(folder / "occurrences.npy", np.concatenate(occurrences or [np.zeros((0, 3), np.int32)]))
+    np.save(folder / "occurrences.npy", np.concatenate(occurrences))
     write_text(folder / "types.txt", "".join(word + "\n" for word in types))
     summary = IndexSummary(kept, index.ntotal, len(types))
     meta = {"model": model.name, "layer": layer, "dim": dim, **summary.__dict__}

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 import elmo
+from elmo.cli import exit_interrupted, launched_by_torchrun
 from elmo.data.tokenizers import TOKENIZERS
 from elmo.embed.embedder import LONG_SENTENCE_POLICIES
 from elmo.embed.pipeline import EmbedSummary, check_paths, embed_file
-from elmo.embed.writers import FORMATS, partial_folder
+from elmo.embed.writers import FORMATS
 from elmo.errors import ElmoError, ModelFileError
 from elmo.interop.model_folder import DEFAULT_MODEL, bundled_models, locate
 
@@ -131,13 +132,9 @@ def embed(ctx: click.Context, input_file: Path, output_file: Path, model_name: s
             forget_sentences=forget_sentences, output_format=output_format, overwrite=overwrite,
             restart=restart, progress=not quiet, encoding=encoding,
             model_id=_model_id(model_name, weight_file),
-            distributed=int(os.environ.get("WORLD_SIZE", "1")) > 1)  # launched by torchrun
+            distributed=launched_by_torchrun())
     except KeyboardInterrupt:
-        folder = partial_folder(output_file)
-        kept = (f"finished blocks are kept in {folder}; run the same command again to resume"
-                if folder.exists() else "no block was finished")
-        click.echo(f"\ninterrupted: {kept}", err=True)
-        ctx.exit(130)
+        exit_interrupted(ctx, output_file)
     if not quiet and summary.rank == 0:
         click.echo(_summary_line(summary, max_sentence_length, long_sentences), err=True)
 

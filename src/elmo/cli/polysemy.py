@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 import elmo
+from elmo.cli import exit_interrupted, launched_by_torchrun
 from elmo.errors import InputError
 from elmo.interop.model_folder import DEFAULT_MODEL
 
@@ -33,11 +33,6 @@ def _corpus_file(corpus: str, split: str) -> Path:
     raise InputError(f"{corpus} is neither a file nor a corpus (see `elmo data list`)")
 
 
-def _sentences(path: Path, tokenize, limit: int | None) -> Iterator[list[str]]:
-    with open(path, encoding="utf-8") as file:
-        yield from itertools.islice((tokenize(line) for line in file), limit)
-
-
 @click.command("index")
 @click.argument("corpus")
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
@@ -53,31 +48,44 @@ def _sentences(path: Path, tokenize, limit: int | None) -> Iterator[list[str]]:
               show_default=True, help="whitespace: tokenized text, as corpora in the cache are; "
                                       "auto: raw text, split as the model's training text was.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--block-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Lines indexed and kept together; a resumed run redoes at most one block.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--restart", is_flag=True,
+              help="Drop the finished blocks of an interrupted run instead of resuming it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-def index_command(corpus: str, output: Path, model_name: str | None, layer: int | str,
-                  words: str | None, split: str, max_sentences: int | None, tokenizer: str,
-                  batch_size: int, overwrite: bool, quiet: bool) -> None:
+@click.pass_context
+def index_command(ctx: click.Context, corpus: str, output: Path, model_name: str | None,
+                  layer: int | str, words: str | None, split: str, max_sentences: int | None,
+                  tokenizer: str, batch_size: int, block_size: int, overwrite: bool, restart: bool,
+                  quiet: bool) -> None:
     """Store the contextual vectors of CORPUS's tokens, with their sentences, in a faiss index.
 
     CORPUS is a text file (one sentence per line) or the name of a fetched corpus (`elmo data
     list`). Lines are read and embedded in blocks, so memory holds one block plus the index
     (4 * dim bytes per indexed token). Search the index with `elmo neighbors`.
+
+    Finished blocks are kept in OUTPUT.partial/: if the command is interrupted, run it again with
+    the same arguments to resume. Under torchrun each process indexes its share of the blocks and
+    the first writes the index, the one a single process writes.
     """
-    from elmo.analysis.neighbors import build_index
-    from elmo.data.tokenizers import get_tokenizer
-    from elmo.embed.pipeline import count_lines
+    from elmo.analysis.neighbors import index_file
 
     path = _corpus_file(corpus, split)
     if output.exists() and not overwrite:
         raise InputError(f"{output} exists; give --overwrite to replace it")
     model = elmo.load(model_name, batch_size=batch_size)
-    tokenize = get_tokenizer(model.tokenizer if tokenizer == "auto" else "whitespace")
-    total = min(count_lines(path), max_sentences or float("inf"))
     chosen = None if words is None else {word.strip() for word in words.split(",") if word.strip()}
-    summary = build_index(model, _sentences(path, tokenize, max_sentences), output, layer, chosen,
-                          total=int(total), progress=not quiet)
-    if not quiet:
+    try:
+        summary = index_file(
+            model, path, output, layer=layer, words=chosen,
+            tokenizer=model.tokenizer if tokenizer == "auto" else "whitespace",
+            max_sentences=max_sentences, block_size=block_size, model_id=model_name,
+            overwrite=overwrite, restart=restart, progress=not quiet,
+            distributed=launched_by_torchrun())
+    except KeyboardInterrupt:
+        exit_interrupted(ctx, output)
+    if summary is not None and not quiet:
         click.echo(f"indexed {summary.occurrences:,} occurrences in {summary.sentences:,} "
                    f"sentences ({summary.types:,} word types), layer {layer} of {model.name} "
                    f"-> {output}", err=True)

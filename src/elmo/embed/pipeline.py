@@ -8,34 +8,33 @@ finished blocks. At the end the blocks are merged, in line order, into the outpu
 """
 from __future__ import annotations
 
-import itertools
-import sys
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from elmo.data.tokenizers import get_tokenizer
-from elmo.distributed import Context, finish, initialise
+from elmo.embed.blocks import (
+    BlockRun,
+    BlockStore,
+    block_ranges,
+    block_run,
+    from_json_array,
+    json_array,
+    partial_folder,
+)
 from elmo.embed.embedder import Embedder
 from elmo.embed.writers import (
     LAYER_MODES,
-    BlockStore,
-    block_ranges,
-    merge_blocks,
     output_format_for,
-    partial_folder,
     select_layers,
+    write_output,
 )
 from elmo.errors import InputError
-from elmo.files import exclusive_lock, lock_beside, remove_leftovers
 from elmo.text_input import checked_encoding, decoded_line
-from elmo.threads import CoreShare
 
 
 @dataclass(frozen=True)
@@ -107,79 +106,73 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
         "model": model_id or embedder.name, "max_sentence_length": embedder.max_sentence_length,
         "long_sentences": embedder.long_sentences, "layers": layers, "block_size": block_size,
     }
-    context = initialise() if distributed else Context(0, 1, torch.device("cpu"))
-    lock = exclusive_lock(lock_beside(output_path), "elmo embed") if context.is_main else nullcontext()
-    try:
-        with lock, CoreShare() as cores:
-            if context.is_main:
-                check_paths(input_path, output_path, overwrite)  # again: another run may have finished
-                remove_leftovers(output_path)
-                store = BlockStore.open(partial_folder(output_path), settings, restart=restart)
-                for name in store.damaged:
-                    tqdm.write(f"warning: {store.folder / name} was damaged; its lines are embedded "
-                               "again", file=sys.stderr)
-            context.barrier()
-            if not context.is_main:
-                store = BlockStore.join(partial_folder(output_path), settings)
-            try:
-                resumed, ranges = _embed_blocks(embedder, input_path, store, tokenize, layers,
-                                                block_size, encoding, progress and context.is_main,
-                                                cores, context)
-            except BaseException:
-                if context.is_main and not context.distributed and store.is_empty():
-                    store.remove()  # leave no folder behind when nothing was finished
-                raise
-            context.barrier()  # every rank's blocks are kept
-            totals = sum((store.stats(*block) for block in ranges), np.zeros(3, np.int64))
-            if context.is_main:
-                merge_blocks(store, ranges, output_path, output_format,
-                             use_sentence_keys=use_sentence_keys, forget_sentences=forget_sentences)
-            context.barrier()
-    finally:
-        if distributed:
-            finish(context)
+
+    def output_still_free() -> None:  # another run may have finished it meanwhile
+        check_paths(input_path, output_path, overwrite)
+
+    with block_run(output_path, settings, "elmo embed", restart=restart, distributed=distributed,
+                   check=output_still_free) as run:
+        ranges = block_ranges(count_lines(input_path), block_size)
+        resumed = run.finished_lines(ranges)
+        _embed_blocks(embedder, input_path, ranges, run, tokenize, layers, encoding,
+                      progress and run.context.is_main)
+        run.context.barrier()  # every rank's blocks are kept
+        totals = sum((_block_stats(run.store, *block) for block in ranges), np.zeros(3, np.int64))
+        if run.context.is_main:
+            entries = (entry for block in ranges for entry in _block_entries(run.store, *block))
+            write_output(entries, output_path, output_format, run.store.folder,
+                         use_sentence_keys=use_sentence_keys, forget_sentences=forget_sentences)
+            run.store.remove()
+        run.context.barrier()
     tokens, empty, long = (int(count) for count in totals)
     return EmbedSummary(ranges[-1][1] if ranges else 0, tokens, empty, long, resumed,
-                        time.perf_counter() - started, output_path, output_format, context.rank)
+                        time.perf_counter() - started, output_path, output_format,
+                        run.context.rank)
 
 
-def _embed_blocks(embedder: Embedder, input_path: Path, store: BlockStore,
-                  tokenize: Callable[[str], list[str]], layers: str, block_size: int, encoding: str,
-                  progress: bool, cores: CoreShare, context: Context,
-                  ) -> tuple[int, list[tuple[int, int]]]:
+def _embed_blocks(embedder: Embedder, input_path: Path, ranges: list[tuple[int, int]],
+                  run: BlockRun, tokenize: Callable[[str], list[str]], layers: str, encoding: str,
+                  progress: bool) -> None:
     """Embed and keep every block of this process (every ``world_size``-th, from its rank) not yet
-    in the store: (resumed lines, all block ranges). Before each block the thread count is set to
-    this process's share of the cores."""
-    n_lines = count_lines(input_path)
-    ranges = block_ranges(n_lines, block_size)
-    finished = {block for block in ranges if store.has(*block)}
-    mine = set(ranges[context.rank::context.world_size])
-    resumed = sum(stop - start for start, stop in finished)
+    in the store. Each block keeps its lines' vectors under ``str(line_index)``, plus
+    ``_sentences`` (the line texts), ``_tokens`` (each line's tokens, one per vector; both JSON)
+    and ``_stats`` (tokens, empty lines, long lines)."""
     new_tokens, embed_started = 0, time.perf_counter()
-    bar = tqdm(total=n_lines, initial=resumed, unit="sent", disable=not progress, dynamic_ncols=True)
-    with open(input_path, "rb") as file, bar:
-        for start, stop in ranges:
-            raw_lines = list(itertools.islice(file, stop - start))
-            if len(raw_lines) != stop - start:
-                raise InputError(f"{input_path} changed while it was being read")
-            if (start, stop) in finished or (start, stop) not in mine:
-                continue
+    bar = tqdm(total=ranges[-1][1] if ranges else 0, unit="sent", disable=not progress,
+               dynamic_ncols=True)
+    with bar:
+        for start, stop, raw_lines in run.lines(input_path, ranges, bar):
             texts = [decoded_line(raw, index, str(input_path), encoding)
                      for index, raw in enumerate(raw_lines, start)]
             sentences = [tokenize(text) for text in texts]
-            stats = _block_stats(sentences, start, embedder, input_path)
-            cores.apply()
+            stats = _line_stats(sentences, start, embedder, input_path)
             if embedder.token_cache is not None:  # a block's vectors depend on the block alone, so a
                 embedder.token_cache.clear()      # resumed run writes what a clean run writes, bit for bit
             arrays = [select_layers(v, layers) for v in embedder.embed(sentences)]
             # the tokens whose vectors are kept: all of them, or the first ones of a truncated line
             tokens = [sentence[: array.shape[-2]] for sentence, array in zip(sentences, arrays)]
-            store.write(start, stop, texts, tokens, arrays, stats)
-            new_tokens += stats[0]
-            bar.update(stop - start)
+            run.store.write(start, stop, {
+                **{str(index): array for index, array in enumerate(arrays, start)},
+                "_sentences": json_array(texts), "_tokens": json_array(tokens),
+                "_stats": stats})
+            new_tokens += int(stats[0])
             rate = new_tokens / max(time.perf_counter() - embed_started, 1e-9)
             bar.set_postfix_str(f"{rate:,.0f} tokens/s")
-    return resumed, ranges
+
+
+def _block_stats(store: BlockStore, start: int, stop: int) -> np.ndarray:
+    """(tokens, empty lines, long lines) of a finished block."""
+    with store.read(start, stop) as block:
+        return block["_stats"]
+
+
+def _block_entries(store: BlockStore, start: int, stop: int,
+                   ) -> Iterator[tuple[int, str, list[str], np.ndarray]]:
+    """(line index, sentence text, tokens, vectors) of each line of a finished block, in order."""
+    with store.read(start, stop) as block:
+        sentences, tokens = from_json_array(block["_sentences"]), from_json_array(block["_tokens"])
+        for index, (sentence, line_tokens) in enumerate(zip(sentences, tokens), start):
+            yield index, sentence, line_tokens, block[str(index)]
 
 
 def count_lines(path: str | Path) -> int:
@@ -211,7 +204,7 @@ def check_paths(input_path: Path, output_path: Path, overwrite: bool) -> None:
         raise InputError(f"output folder does not exist: {output_path.absolute().parent}")
 
 
-def _block_stats(sentences: list[list[str]], start: int, embedder: Embedder, path: Path) -> np.ndarray:
+def _line_stats(sentences: list[list[str]], start: int, embedder: Embedder, path: Path) -> np.ndarray:
     """(tokens, empty lines, long lines) of a block; a long line is an error under that policy."""
     limit = embedder.max_sentence_length
     for index, sentence in enumerate(sentences, start):

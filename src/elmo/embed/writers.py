@@ -23,22 +23,21 @@ when a long line is truncated) are recorded beside them, one token per vector al
   (``json.loads(np.load(path)["tokens"][0])["3"]``).
 
 While a file is embedded, finished blocks of lines wait in ``<output>.partial/`` (see
-:class:`BlockStore`) and are merged into the output at the end.
+:mod:`elmo.embed.blocks`); :func:`write_output` writes them into the output at the end.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from elmo.errors import InputError
-from elmo.files import atomic_path, file_sha256, settings_differences, write_text
+from elmo.files import atomic_path
 
 LAYER_MODES = ("all", "top", "average")
 FORMATS = ("hdf5", "npz")
@@ -141,147 +140,30 @@ def open_writer(path: str | Path, output_format: str) -> NpzWriter | Hdf5Writer:
     return NpzWriter(path) if output_format_for(path, output_format) == "npz" else Hdf5Writer(path)
 
 
-def partial_folder(output_path: str | Path) -> Path:
-    """Where the finished blocks of ``output_path`` wait: ``<output>.partial``."""
-    output_path = Path(output_path)
-    return output_path.with_name(output_path.name + ".partial")
-
-
-def block_ranges(n_lines: int, block_size: int) -> list[tuple[int, int]]:
-    """[start, stop) line ranges of the blocks of a file of ``n_lines`` lines."""
-    return [(start, min(start + block_size, n_lines)) for start in range(0, n_lines, block_size)]
-
-
-class BlockStore:
-    """Finished blocks of one run, so that an interrupted run can resume where it stopped.
-
-    The folder holds ``run.json`` (the settings the blocks were made with) and one
-    ``block-<start>-<stop>.npz`` per finished block of lines [start, stop). Each block holds the
-    selected vectors of its lines under ``str(line_index)``, plus ``_sentences`` (the line texts),
-    ``_tokens`` (the token list of each line, one per vector; both UTF-8 JSON bytes) and ``_stats``
-    (tokens, empty lines, long lines). A block is written under a temporary name and renamed when
-    complete, then its SHA-256 goes into ``block-<start>-<stop>.sha256``: a block counts as
-    finished only when the two agree, so neither a killed process nor damage on disk leaves a
-    block that looks finished. ``damaged`` lists the blocks found damaged when the store opened
-    (they are embedded again).
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.damaged: list[str] = []
-
-    @classmethod
-    def open(cls, folder: str | Path, settings: dict, restart: bool = False) -> BlockStore:
-        """Resume the run in ``folder`` if it was made with ``settings``, or start a new one.
-
-        Raises:
-            InputError: the folder holds blocks made with other settings (and ``restart`` is false).
-        """
-        store = cls(Path(folder))
-        if store.folder.exists() and (restart or store.is_empty()):
-            shutil.rmtree(store.folder)  # nothing to lose with no finished block
-        run_file = store.folder / "run.json"
-        if run_file.is_file():
-            _check_same_settings(store.folder, run_file, settings)
-        else:
-            store.folder.mkdir()
-            write_text(run_file, json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
-        for leftover in store.folder.glob("*.partial-*"):
-            leftover.unlink()
-        for block in sorted(store.folder.glob("block-*.npz")):
-            checksum = block.with_suffix(".sha256")
-            if not checksum.is_file() or checksum.read_text().strip() != file_sha256(block):
-                store.damaged.append(block.name)
-                checksum.unlink(missing_ok=True)  # the checksum first: it is what marks a block done
-                block.unlink()
-        for checksum in store.folder.glob("block-*.sha256"):
-            if not checksum.with_suffix(".npz").is_file():
-                checksum.unlink()  # its block was removed
-        return store
-
-    @classmethod
-    def join(cls, folder: str | Path, settings: dict) -> BlockStore:
-        """The run another process opened in ``folder`` (a rank of a distributed run)."""
-        store = cls(Path(folder))
-        _check_same_settings(store.folder, store.folder / "run.json", settings)
-        return store
-
-    def is_empty(self) -> bool:
-        """Whether no block is finished."""
-        return not any(self.folder.glob("block-*.npz"))
-
-    def block_path(self, start: int, stop: int) -> Path:
-        return self.folder / f"block-{start}-{stop}.npz"
-
-    def has(self, start: int, stop: int) -> bool:
-        """Whether the block of lines [start, stop) is finished (its checksum written)."""
-        block = self.block_path(start, stop)
-        return block.is_file() and block.with_suffix(".sha256").is_file()
-
-    def write(self, start: int, stop: int, sentences: Sequence[str],
-              tokens: Sequence[Sequence[str]], arrays: Sequence[np.ndarray],
-              stats: Sequence[int]) -> None:
-        """Keep the finished block of lines [start, stop): each line's text, its tokens (one per
-        vector along the token axis, the second last) and its vectors."""
-        assert len(sentences) == len(tokens) == len(arrays) == stop - start
-        assert all(len(line) == array.shape[-2] for line, array in zip(tokens, arrays))
-        with atomic_path(self.block_path(start, stop)) as temporary, NpzWriter(temporary) as writer:
-            for index, array in enumerate(arrays, start):
-                writer.write(str(index), array)
-            writer.write("_sentences", _json_bytes(list(sentences)))
-            writer.write("_tokens", _json_bytes([list(line) for line in tokens]))
-            writer.write("_stats", np.asarray(stats, np.int64))
-        block = self.block_path(start, stop)
-        write_text(block.with_suffix(".sha256"), file_sha256(block) + "\n")
-
-    def stats(self, start: int, stop: int) -> np.ndarray:
-        """(tokens, empty lines, long lines) of a finished block."""
-        with np.load(self.block_path(start, stop), allow_pickle=False) as block:
-            return block["_stats"]
-
-    def entries(self, start: int, stop: int) -> Iterator[tuple[int, str, list[str], np.ndarray]]:
-        """(line index, sentence text, tokens, vectors) of each line of a finished block, in order."""
-        with np.load(self.block_path(start, stop), allow_pickle=False) as block:
-            sentences = json.loads(block["_sentences"].tobytes().decode("utf-8"))
-            tokens = json.loads(block["_tokens"].tobytes().decode("utf-8"))
-            for index, (sentence, line_tokens) in enumerate(zip(sentences, tokens), start):
-                yield index, sentence, line_tokens, block[str(index)]
-
-    def remove(self) -> None:
-        shutil.rmtree(self.folder)
-
-
-def merge_blocks(store: BlockStore, ranges: Sequence[tuple[int, int]], output_path: str | Path,
-                 output_format: str, *, use_sentence_keys: bool = False,
-                 forget_sentences: bool = False) -> None:
-    """Write every block, in line order, into the output file; then remove the store's folder.
+def write_output(entries: Iterable[tuple[int, str, list[str], np.ndarray]],
+                 output_path: str | Path, output_format: str, kept_in: Path, *,
+                 use_sentence_keys: bool = False, forget_sentences: bool = False) -> None:
+    """Write each line's (index, sentence text, tokens, vectors), in line order, into the output.
 
     The file is written under a temporary name beside it and renamed at the end. With
     ``use_sentence_keys`` a repeated sentence is written once (its first line) and empty lines,
     which have no text to be keyed by, are left out. Each array's tokens are recorded beside it (see
-    the module's description).
+    the module's description). ``kept_in``, where the embedded blocks wait, is named in errors.
     """
     sentence_to_index: dict[str, str] = {}
     written: set[str] = set()
     with atomic_path(output_path) as temporary, open_writer(temporary, output_format) as writer:
-        for start, stop in ranges:
-            for index, sentence, tokens, vectors in store.entries(start, stop):
-                if not use_sentence_keys:
-                    writer.write(str(index), vectors, tokens)
-                    if not forget_sentences:
-                        sentence_to_index[sentence] = str(index)
-                elif sentence and sentence not in written:
-                    written.add(sentence)
-                    _write_sentence_key(writer, sentence, vectors, tokens, index, store.folder)
+        for index, sentence, tokens, vectors in entries:
+            if not use_sentence_keys:
+                writer.write(str(index), vectors, tokens)
+                if not forget_sentences:
+                    sentence_to_index[sentence] = str(index)
+            elif sentence and sentence not in written:
+                written.add(sentence)
+                _write_sentence_key(writer, sentence, vectors, tokens, index, kept_in)
         if not use_sentence_keys and not forget_sentences:
             writer.write_text(SENTENCE_TO_INDEX, json.dumps(sentence_to_index, ensure_ascii=False))
         writer.finish()
-    store.remove()
-
-
-def _json_bytes(value) -> np.ndarray:
-    """``value`` as UTF-8 JSON text, in a uint8 array."""
-    return np.frombuffer(json.dumps(value, ensure_ascii=False).encode("utf-8"), np.uint8)
 
 
 def _write_sentence_key(writer: NpzWriter | Hdf5Writer, sentence: str, vectors: np.ndarray,
@@ -303,16 +185,3 @@ def _write_sentence_key(writer: NpzWriter | Hdf5Writer, sentence: str, vectors: 
             f"line {index + 1}: the sentence {sentence[:60]!r} cannot be an HDF5 dataset name "
             f"({error}); run again with the same OUTPUT and --format npz, or without sentence keys: "
             f"the embedded blocks kept in {folder} are reused") from None
-
-
-def _check_same_settings(folder: Path, run_file: Path, settings: dict) -> None:
-    hint = f"delete {folder} or pass --restart to start over"
-    try:
-        previous = json.loads(run_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{run_file} is not readable; {hint}") from None
-    changes = settings_differences(previous, settings)
-    if not changes:
-        return
-    raise InputError(f"{folder} holds blocks of an earlier run with other settings "
-                     f"({'; '.join(changes)}); {hint}")
