@@ -1,11 +1,13 @@
-"""Two `elmo embed` runs at once: each process's share of the cores against every process using all.
+"""Several `elmo embed` runs at once: each process's share of the cores against every process
+using all of them.
 
-    python benchmarks/concurrent_embed.py [--lines 3000] [--model en-small]
+    python benchmarks/concurrent_embed.py [--lines 3000] [--model en-small] [--runs 1 2 4]
 
-Writes LINES random sentences (10-30 words of the model's vocabulary, seeded), then times, as whole
-processes: one run alone; two runs started together with the default threads (each takes its share
-of the cores); two runs started together that each use every core (`--threads CORES`, what PyTorch
-does by default). Prints each run's wall time.
+Writes LINES random sentences (10-30 words of the model's vocabulary, seeded), then, for each
+number N of runs, starts N whole `elmo embed` processes together, once with the default threads
+(each takes its share of the cores) and once with every process using every core (`--threads
+CORES`, what PyTorch does by default). Prints the wall time of the slowest and the mean run, and
+the total throughput: N x the input's tokens / the slowest run's wall time.
 """
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=3000)
     parser.add_argument("--model", default="en-small")
+    parser.add_argument("--runs", type=int, nargs="+", default=[1, 2, 4],
+                        help="numbers of runs started together")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     elmo = [sys.executable, "-m", "elmo.cli.main"]
@@ -59,15 +63,17 @@ def main() -> None:
             return [*elmo, *options, "embed", "--quiet", "--overwrite", "--model", args.model,
                     str(source), str(folder / f"{name}.hdf5")]
 
-        alone = run_together([embed("alone")])
-        shared = run_together([embed("a"), embed("b")])
-        oversubscribed = run_together([embed("c", "--threads", str(cores)),
-                                       embed("d", "--threads", str(cores))])
-    print(f"{args.lines:,} lines, {args.model}, {cores} cores; wall time per run (s)")
-    print(f"  one run alone                          {alone[0]:7.1f}")
-    print(f"  two at once, each its share (default)  {shared[0]:7.1f} {shared[1]:7.1f}")
-    print(f"  two at once, each all {cores} cores          {oversubscribed[0]:7.1f} "
-          f"{oversubscribed[1]:7.1f}")
+        tokens = sum(len(line.split()) for line in source.read_text(encoding="utf-8").splitlines())
+        print(f"{args.lines:,} lines ({tokens:,} tokens), {args.model}, {cores} cores\n")
+        print(f"{'runs':>4} {'threads':<22} {'slowest s':>9} {'mean s':>7} {'total tokens/s':>14}")
+        for n in args.runs:
+            for label, options in (("its share (default)", ()),
+                                   (f"all {cores} cores each", ("--threads", str(cores)))):
+                if n == 1 and options:
+                    continue  # one run alone takes every core either way
+                times = run_together([embed(f"{n}-{i}", *options) for i in range(n)])
+                print(f"{n:>4} {label:<22} {max(times):9.1f} {sum(times) / n:7.1f} "
+                      f"{n * tokens / max(times):14,.0f}")
 
 
 if __name__ == "__main__":

@@ -56,3 +56,17 @@ def test_a_registry_others_can_write_is_not_trusted(tmp_path, monkeypatch):
         fcntl.flock(handle, fcntl.LOCK_EX)
     with CoreShare(shared) as share:
         assert share.threads() == 8 and not list(shared.glob(f"{os.getpid()}-*.lock"))
+
+
+def test_a_registry_of_ours_that_others_can_only_read_is_used(tmp_path, monkeypatch):
+    monkeypatch.delenv("ELMO_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    registry.chmod(0o755)  # as a umask of 022 leaves a folder made by an older version
+    other = open(registry / "111111.lock", "w")
+    fcntl.flock(other, fcntl.LOCK_EX)
+    with CoreShare(registry) as share:
+        assert share.running() == 2 and share.threads() == 4
+    other.close()

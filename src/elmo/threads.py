@@ -43,7 +43,7 @@ class CoreShare:
         try:
             self.registry.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = os.lstat(self.registry)
-            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
                 self._register()
         except OSError:
             self._entry = None  # no sharing: every core
