@@ -11,9 +11,19 @@ Prints, from one run:
   * each softmax trained for the same wall time on the same data, then scored by exact
     (full-distribution) held-out perplexity.
 
+With ``--recipe NAME`` it measures a shipped recipe's model and training settings instead (its
+token encoder, sizes, batch, softmax and optimizer; the vocabulary from the training text): tokens/s
+over ``--steps`` steps of the trainer's own ``training_step``, the share of the step's time in
+data (batches and tensors), token encoder, LSTMs, softmax (their forward + backward, split in the
+proportions of timing each alone) and optimizer (gradient clipping and the update), and the
+fraction of the GEMM rate reached by the FLOPs the PyTorch profiler counts in a step's matrix
+products, forward and backward (it does not count the character convolutions, so the fraction is
+a lower bound).
+
 Usage:
   python benchmarks/train_speed.py --train TRAIN_GLOB --heldout HELDOUT_FILE \
       [--vocab-size 20000] [--minutes 5] [--threads 2]
+  python benchmarks/train_speed.py --train TRAIN_GLOB --recipe en-small [--steps 40]
 Example on the Brown corpus (after `elmo data fetch brown`):
   python benchmarks/train_speed.py --train ~/.cache/elmo/brown/train.txt \
       --heldout ~/.cache/elmo/brown/dev.txt --minutes 5
@@ -28,12 +38,15 @@ from pathlib import Path
 
 import torch
 
+from elmo.data.chars import CodepointVocabulary
 from elmo.data.shards import expand_shards
 from elmo.data.vocab import build_vocabulary, count_tokens
 from elmo.distributed import Context
 from elmo.evaluate.perplexity import perplexity
+from elmo.recipes.build import read_recipe
 from elmo.train.config import parse_train_config
 from elmo.train.trainer import (
+    characters_for,
     language_model_for,
     make_batcher,
     make_optimizer,
@@ -75,7 +88,8 @@ def time_parts(model, batches) -> dict[str, float]:
     for char_ids, word_ids, targets, mask in batches:
         sides, rows, steps, width = char_ids.shape
         start = time.perf_counter()
-        tokens = bilm.encode_tokens(char_ids.reshape(-1, steps, width), mask.reshape(-1, steps))
+        tokens = bilm.encode_tokens(char_ids.reshape(-1, steps, width), mask.reshape(-1, steps),
+                                    word_ids.reshape(-1, steps))
         tokens.sum().backward()
         seconds["encoder"] += time.perf_counter() - start
         inputs = tokens.detach().view(sides, rows, steps, -1).requires_grad_()
@@ -115,10 +129,89 @@ def training_flops(model, batch, softmax: str, vocab_size: int) -> float:
     return 3 * (encoder + lstm + head)
 
 
+class Stopwatch:
+    """Wraps a callable and adds up the wall time spent in it."""
+
+    def __init__(self, function) -> None:
+        self.function, self.seconds = function, 0.0
+
+    def __call__(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def profiled_flops(step) -> float:
+    """FLOPs the PyTorch profiler counts in one call of ``step`` (its matrix products)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU],
+                                with_flops=True) as profiler:
+        step()
+    return float(sum(event.flops or 0 for event in profiler.key_averages()))
+
+
+def recipe_speed(args, peak: float, work: Path, shards: list[str]) -> None:
+    """The --recipe measurement (see the module's description)."""
+    recipe = read_recipe(args.recipe)
+    vocab = build_vocabulary(count_tokens(shards, progress=False),
+                             max_size=recipe.corpora.vocab_size)
+    vocab.save(work / "vocab.txt")
+    config = recipe.train_config(shards, str(work / "vocab.txt"), [], str(work / "run"))
+    torch.manual_seed(0)
+    characters = characters_for(config)
+    model = language_model_for(config, vocab, characters)
+    context = Context(0, 1, torch.device("cpu"))
+    batcher = make_batcher(config, vocab, context, model.bilm.config.max_characters,
+                           CodepointVocabulary(characters) if characters else None)
+    optimizer, _ = make_optimizer(config, model, 10 ** 9)
+    model.train()
+    lstm, data = config.model["lstm"], config.data
+    print(f"recipe {args.recipe}: token encoder {config.model.get('token_encoder', 'char')}, LSTM {lstm['dim']} "
+          f"cells / projection {lstm['projection_dim']}, {config.softmax.type} softmax over "
+          f"{len(vocab):,} words, {config.optimizer.name}; batch {data.batch_size} x "
+          f"{data.unroll_steps} per direction; {args.threads} threads, GEMM rate "
+          f"{peak / 1e9:.0f} GFLOP/s")
+    next_batch = Stopwatch(lambda: to_tensors(next(batcher), context.device))
+    update = Stopwatch(optimizer.step)
+    clip = Stopwatch(torch.nn.utils.clip_grad_norm_)
+    optimizer.step, torch.nn.utils.clip_grad_norm_ = update, clip
+    state = None
+
+    def step():
+        nonlocal state
+        output, _, _ = training_step(model, optimizer, next_batch(), state,
+                                     config.optimizer.clip_norm)
+        state = type(output.state)(output.state.h.detach(), output.state.c.detach())
+        return output.n_tokens
+
+    for _ in range(3):
+        step()  # warm-up
+    flops = profiled_flops(step)
+    parts = time_parts(model, [to_tensors(b, context.device) for b in itertools.islice(batcher, 3)])
+    for watch in (next_batch, update, clip):
+        watch.seconds = 0.0
+    started, tokens = time.perf_counter(), 0
+    for _ in range(args.steps):
+        tokens += step()
+    seconds = time.perf_counter() - started
+    torch.nn.utils.clip_grad_norm_ = clip.function
+    compute = seconds - next_batch.seconds - update.seconds - clip.seconds
+    shares = {"data": next_batch.seconds, "optimizer": update.seconds + clip.seconds,
+              **{part: compute * value / sum(parts.values()) for part, value in parts.items()}}
+    print(f"{args.steps} steps: {tokens / seconds:,.0f} tokens/s, {1000 * seconds / args.steps:.0f} "
+          f"ms per step, {flops / 1e9:.1f} GFLOP per step (profiler), "
+          f"{100 * flops * args.steps / seconds / peak:.1f}% of the GEMM rate")
+    print("time per part: " + ", ".join(f"{name} {100 * value / seconds:.0f}%"
+                                        for name, value in shares.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", required=True, nargs="+")
-    parser.add_argument("--heldout", required=True, nargs="+")
+    parser.add_argument("--heldout", nargs="+", help="required without --recipe")
+    parser.add_argument("--recipe", help="measure this recipe's settings (see the description)")
+    parser.add_argument("--steps", type=int, default=40, help="timed steps with --recipe")
     parser.add_argument("--vocab-size", type=int, default=20000)
     parser.add_argument("--minutes", type=float, default=5.0, help="training time per softmax")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -129,6 +222,10 @@ def main() -> None:
     peak = gemm_rate()
     work = Path(tempfile.mkdtemp(prefix="train-speed-"))
     shards = [str(p) for p in expand_shards(args.train)]
+    if args.recipe:
+        return recipe_speed(args, peak, work, shards)
+    if not args.heldout:
+        parser.error("--heldout is required without --recipe")
     vocab = build_vocabulary(count_tokens(shards, progress=False), max_size=args.vocab_size)
     vocab.save(work / "vocab.txt")
     print(f"threads {args.threads}, float32 GEMM rate {peak / 1e9:.0f} GFLOP/s; vocabulary "
