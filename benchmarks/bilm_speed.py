@@ -8,7 +8,8 @@ Prints, from one run:
     character positions (what a direct port of the original does), with identical outputs;
   * the share of time in the token encoder and in the LSTMs, and the fraction of the GEMM rate
     reached on the work actually executed;
-  * how time grows with batch size and with sentence length.
+  * how time grows with batch size, with sentence length and with model size (LSTM cells and
+    projection, up to the original sizes: 4096 cells, projection 512, 2 highway layers).
 
 Usage: python benchmarks/bilm_speed.py [--threads 2] [--batches 8] [--quick]
 """
@@ -195,6 +196,17 @@ def main() -> None:
         per_batch = 1000 * result["seconds"] / (len(batches) - 1)
         print(f"  batch   32, {length:>3} tokens:   {per_batch:8.1f} ms/batch "
               f"{result['tokens_per_s']:8.0f} tokens/s")
+    print("\nmodel size (running text, batch 32, 20-30 tokens, token cache warm):")
+    batches = make_batches("running", 4, 32, (20, 30), seed=3)
+    for cells, projection, highway in [(512, 128, 1), (1024, 128, 1), (2048, 256, 1),
+                                       (4096, 512, 2)]:
+        options = {"char_cnn": {**SMALL_OPTIONS["char_cnn"], "n_highway": highway},
+                   "lstm": {**SMALL_OPTIONS["lstm"], "dim": cells, "projection_dim": projection}}
+        sized = BiLM(BiLMConfig.from_options(options)).eval().requires_grad_(False)
+        result = run(sized, batches, "fast")
+        parameters = sum(p.numel() for p in sized.parameters()) / 1e6
+        print(f"  LSTM {cells:>4} cells, projection {projection:>3}, {highway} highway "
+              f"({parameters:5.1f}M parameters): {result['tokens_per_s']:8.0f} tokens/s")
 
 
 if __name__ == "__main__":
