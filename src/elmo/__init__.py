@@ -21,9 +21,17 @@ from elmo.interop.model_folder import DEFAULT_MODEL, ModelFolder, bundled_models
 from elmo.modules.bilm import BiLM, BiLMOutput, LSTMState
 from elmo.modules.scalar_mix import LayerMix, ScalarMix
 from elmo.serve.client import Client
-from elmo.tasks.predict import Predictor, tag
 
 load = Embedder.from_pretrained
+
+
+def __getattr__(name: str):
+    """``tag`` and ``Predictor``, imported when first asked for: the task stack they need would
+    otherwise add to the start-up of every command."""
+    if name in ("tag", "Predictor"):
+        from elmo.tasks import predict
+        return getattr(predict, name)
+    raise AttributeError(f"module 'elmo' has no attribute {name!r}")
 
 __all__ = [
     "load", "Embedder", "Elmo", "BiLM", "BiLMOutput", "LSTMState", "BiLMConfig", "SoftmaxConfig",
