@@ -20,6 +20,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from elmo.corpora import fetch
 from elmo.errors import ElmoError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ SHORT = {"data.train_fraction": PD_FRACTION, "training.epochs": 8}  # the second
 # lexicon, the shipped model), without its parts, and with ELMo (input and output mix)
 NO_LEXICON = {"features.lexicon": "", "features.lexicon_folds": 0}
 WITH_ELMO = {"elmo.model": "zh-char-small", "elmo.at_output": True}
+DICTIONARY = {"features.lexicon_extra": "{cache}/zh-dictionary/words.txt"}  # jionlp headwords
 WORD2VEC = {"embeddings.init": "word2vec",
             "embeddings.word2vec_corpus": ["{cache}/builds/zh-char-small/mixed/*.txt"]}
 
@@ -40,6 +42,7 @@ WORD2VEC = {"embeddings.init": "word2vec",
 ROWS = [
     ("pd-tagger-full", "pd1998-tagger", {}, 3),
     ("pd-tagger-elmo-full", "pd1998-tagger", WITH_ELMO, 3),
+    ("pd-tagger-dict-full", "pd1998-tagger", DICTIONARY, 3),
     ("pd-bigram-full", "pd1998-tagger", NO_LEXICON, 3),
     ("pd-char-full", "pd1998-tagger", {**NO_LEXICON, "features.bigram_dim": 0}, 3),
     ("pd-lexicon-nofolds-full", "pd1998-tagger", {"features.lexicon_folds": 0}, 1),
@@ -74,6 +77,7 @@ TABLE = [  # (row, label, metrics): what the table shows, in order
     ("pd-bigram-full", "PD1998 100%: + character bigrams", SEG),
     ("pd-lexicon-nofolds-full", "PD1998 100%: + lexicon, not jackknifed", SEG),
     ("pd-tagger-full", "PD1998 100%: + lexicon in 10 folds (shipped)", SEG),
+    ("pd-tagger-dict-full", "PD1998 100%: pd1998-tagger + dictionary words", SEG),
     ("pd-tagger-word2vec-full", "PD1998 100%: pd1998-tagger, word2vec chars", SEG),
     ("pd-tagger-elmo-full", "PD1998 100%: pd1998-tagger + ELMo in & out", SEG),
     ("pd-random-1pct", "PD1998 seg+POS 1%, random char vectors", SEG),
@@ -134,6 +138,8 @@ def train(name: str, recipe: str, overrides: dict, seed: int, threads: int) -> N
     folder = run_dir(name, seed)
     if finished(folder, overrides.get("training.epochs")):
         return
+    if "features.lexicon_extra" in overrides:
+        fetch("zh-dictionary", progress=False)  # its word list (words.txt)
     settings = [f"--set={k}={json.dumps(v)}" for k, v in {**overrides, "training.seed": seed}.items()]
     command = [str(ROOT / ".venv" / "bin" / "elmo"), "task", "train", recipe, *settings,
                "--output-dir", str(folder), "--quiet"]
@@ -214,7 +220,7 @@ def print_table() -> None:
             print(f"  {100 * fraction:5.1f}%: ELMo {a:6.2f}  random {b:6.2f}  "
                   f"error reduction {100 * (a - b) / (100 - b):+.1f}%")
     print("\nlexical analysis goals (PD1998 test, mean over seeds): seg F1 > 96.05, unseen-word recall > 80")
-    for name in ("pd-tagger-full", "pd-tagger-elmo-full"):
+    for name in ("pd-tagger-full", "pd-tagger-elmo-full", "pd-tagger-dict-full"):
         runs = results(name)
         if runs:
             seg, oov = metric_mean(name, "seg_f1"), metric_mean(name, "oov_recall")

@@ -106,6 +106,23 @@ def test_a_second_fetch_downloads_and_converts_nothing(tmp_path, archive, regist
     assert (second / "train.txt").stat().st_mtime_ns == mtime
 
 
+def test_a_cache_converted_at_an_earlier_revision_is_converted_again(tmp_path, archive, registry):
+    conversions = []
+
+    def counting_convert(archives, writer):
+        conversions.append(1)
+        fake_convert(archives, writer)
+
+    spec = fake_spec(archive, counting_convert)
+    build(spec, tmp_path, progress=False)
+    revised = dataclasses.replace(spec, revision=2)
+    folder = build(revised, tmp_path, progress=False)
+    assert conversions == [1, 1] and registry.calls == ["fake==1.0"]  # the download is reused
+    assert json.loads((folder / "meta.json").read_text())["revision"] == 2
+    build(revised, tmp_path, progress=False)
+    assert conversions == [1, 1]
+
+
 def test_a_verified_download_is_reused_after_an_interrupted_conversion(tmp_path, archive, registry):
     def interrupted(archives, writer):
         writer.sentence("train", ["half"])

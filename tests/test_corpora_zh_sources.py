@@ -102,6 +102,7 @@ def test_dictionary_wheel_is_split_by_entry_in_file_order(tmp_path):
     })
     writer = convert(zh_dictionary.convert, [wheel], tmp_path / "out")
     assert read(tmp_path / "out", "test.txt") == ["猫哭耗子 ， 假慈悲"]  # the 20th entry
+    assert read(tmp_path / "out", "words.txt") == [f"词{i}" for i in range(19)]
     assert read(tmp_path / "out", "dev.txt")[0].startswith("词 18 ：")
     assert writer.counts()["train"]["sentences"] == 18 * 3  # definition; use; example
     assert "Apache" in zh_dictionary.notice([wheel])

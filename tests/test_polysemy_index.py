@@ -5,7 +5,13 @@ from click.testing import CliRunner
 from conftest import TINY, torchrun_elmo
 
 import elmo
-from elmo.analysis.neighbors import FILES, NeighbourIndex, build_index, index_file, layer_vectors
+from elmo.analysis.neighbors import (
+    FILES,
+    NeighbourIndex,
+    build_index,
+    index_file,
+    layer_vectors,
+)
 from elmo.cli.main import main
 from elmo.embed.embedder import Embedder
 from elmo.errors import InputError

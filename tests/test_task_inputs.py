@@ -18,8 +18,8 @@ from elmo.tasks.inputs import (
     fold_lexicons,
     sentence_bigrams,
 )
-from elmo.tasks.trainer import prepare
 from elmo.tasks.predict import Predictor
+from elmo.tasks.trainer import prepare
 from elmo.tasks.vocab import TokenVocab
 
 
@@ -57,6 +57,11 @@ def test_each_training_sentence_reads_the_words_of_the_other_folds():
     assert features.lexicon[0, 2].sum() == 0 and features.lexicon[1, 2].sum() == 1  # 人民 starts at 人
 
 
+def test_extra_words_are_in_every_folds_lexicon():
+    lexicons = fold_lexicons([["中国"], ["北京"]], folds=2, max_length=4, extra=["上海", "人民"])
+    assert lexicons[0].words == {"北京", "上海", "人民"} and lexicons[1].words == {"中国", "上海", "人民"}
+
+
 def test_the_encoder_pads_every_input_to_the_longest_sentence():
     vocab, bigrams = TokenVocab(list("中国人")), TokenVocab(["<s>中", "中国"])
     encoder = InputEncoder(vocab, bigrams, Lexicon(["中国"], 2))
@@ -86,6 +91,26 @@ def test_a_tagger_with_bigrams_and_lexicon_trains_saves_and_tags_the_same(tmp_pa
     assert predictor.task.encoder.lexicon.words == {"我们", "喜欢", "北京", "上海"}
     tagged = runner.invoke(main, ["tag", "--model", str(model)], input="我们喜欢北京。\n")
     assert tagged.exit_code == 0 and tagged.output.strip() == next(predictor.tag_lines(["我们喜欢北京。"]))
+
+
+def test_a_dictionary_from_the_cache_joins_the_training_lexicon(tmp_path, runner):
+    (tmp_path / "cache" / "zh-dictionary").mkdir(parents=True)
+    (tmp_path / "cache" / "zh-dictionary" / "words.txt").write_text("人民\n我们\n", encoding="utf-8")
+    config = _config(tmp_path, "seg-pos", TAGGED,
+                     '[features]\nlexicon = "train"\nlexicon_folds = 2\n'
+                     'lexicon_extra = "{cache}/zh-dictionary/words.txt"\n')
+    result = runner.invoke(main, ["task", "train", config, "-q"])
+    assert result.exit_code == 0, result.output
+    words = Predictor(tmp_path / "run" / "model").task.encoder.lexicon.words
+    assert words == {"我们", "喜欢", "北京", "上海", "人民"}
+
+
+def test_a_missing_dictionary_says_how_to_fetch_it(tmp_path, runner):
+    config = _config(tmp_path, "seg-pos", TAGGED,
+                     '[features]\nlexicon = "train"\nlexicon_extra = "{cache}/zh-dictionary/words.txt"\n')
+    result = runner.invoke(main, ["task", "train", config, "-q"])
+    assert result.exit_code == 2 and result.output.startswith("error: [features] lexicon_extra")
+    assert "elmo data fetch" in result.output
 
 
 def test_lexicon_folds_need_the_training_lexicon(tmp_path):

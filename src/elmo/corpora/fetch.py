@@ -40,9 +40,12 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
     root = cache_root(cache)
     folder = root / spec.name
     say = _reporter(spec.name, progress)
-    if is_complete(folder):
+    if _is_current(folder, spec):
         say(f"already fetched: {folder}")
         return folder
+    if is_complete(folder):
+        say(f"{folder} was converted by an earlier version of this corpus's conversion; "
+            "converting it again")
     if spec.caveat:
         say(f"opt-in corpus: {spec.caveat}")
     retry = retry_hint(spec.name)
@@ -50,13 +53,22 @@ def build(spec: CorpusSpec, cache: str | Path | None = None, progress: bool = Tr
     archives = [obtain(artifact, downloads_folder(root), retry, say) for artifact in spec.artifacts]
     say("converting")
     with exclusive_lock(lock_beside(folder), f"elmo data fetch {spec.name}"):
-        if is_complete(folder):  # another process finished it meanwhile
+        if _is_current(folder, spec):  # another process finished it meanwhile
             return folder
         remove_leftovers(folder)  # of a killed conversion
         meta = _convert(spec, archives, folder, start, retry)
         write_text(folder / DONE_MARKER, meta["created"] + "\n")
     say(f"done in {time.monotonic() - start:.1f}s: {_summary(meta['counts'])} -> {folder}")
     return folder
+
+
+def _is_current(folder: Path, spec: CorpusSpec) -> bool:
+    """Whether ``folder`` holds a finished conversion at ``spec``'s revision."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return is_complete(folder) and meta.get("revision", 1) == spec.revision
 
 
 def _convert(spec: CorpusSpec, archives, folder: Path, start: float, retry: str) -> dict:
@@ -82,7 +94,7 @@ def _meta(spec: CorpusSpec, writer: CorpusWriter, seconds: float) -> dict:
         "tokenizer": spec.tokenizer, "split": spec.split,
         "files": writer.files() + ["NOTICE", "meta.json"], "counts": writer.counts(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(seconds, 1), "format_version": META_VERSION,
+        "seconds": round(seconds, 1), "format_version": META_VERSION, "revision": spec.revision,
     }
 
 

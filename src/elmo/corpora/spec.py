@@ -32,6 +32,8 @@ class CorpusSpec:
         split: how train/dev/test were chosen, for ``meta.json``.
         caveat: why a corpus is opt-in (an unclear licence, evaluation use only): such a corpus
             is fetched only when named, never by ``all``, and the caveat is shown when it is.
+        revision: the conversion's revision, raised when it writes something new; a cache
+            converted at another revision is converted again (from the kept downloads).
     """
 
     name: str
@@ -47,3 +49,4 @@ class CorpusSpec:
     tokenizer: str
     split: str
     caveat: str | None = None
+    revision: int = 1

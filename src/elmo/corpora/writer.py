@@ -6,7 +6,8 @@ Every format holds one item per line, UTF-8, ``\\n`` line ends, tokens joined by
 * ``<split>.tagged.txt``: the same sentences as ``word/TAG`` tokens (the tag follows the last
   ``/``), for corpora with part-of-speech tags;
 * ``<split>.tsv``: ``label<TAB>tokens``, one labelled text per line (a review, a news article),
-  for corpora with class labels.
+  for corpora with class labels;
+* ``words.txt``: a word list, one word per line (a dictionary's headwords), not split.
 """
 from __future__ import annotations
 
@@ -57,6 +58,11 @@ class CorpusWriter:
         _check_tokens([label, *tokens])
         self._file(f"{split}.tsv").write(f"{label}\t{' '.join(tokens)}\n")
         self.labelled[split][label] += 1
+
+    def word(self, word: str) -> None:
+        """Add one word to ``words.txt``."""
+        _check_tokens([word])
+        self._file("words.txt").write(word + "\n")
 
     def counts(self) -> dict[str, dict]:
         """Per split: sentences and tokens written, and texts per label if any were labelled."""

@@ -19,6 +19,7 @@ Example (only ``[data] format``, the data location and ``[training] output_dir``
     bigram_dim = 32             # character-bigram vectors
     lexicon = "train"           # mark where training-split words start / end at each character
     lexicon_folds = 10          # training sentences read the words of the other 9 folds
+    lexicon_extra = "{cache}/zh-dictionary/words.txt"   # and a dictionary's words (optional)
 
     [model]
     encoder = "bilstm"          # tagging: bilstm; classification: textcnn | textrnn | textrcnn
@@ -95,6 +96,9 @@ class FeaturesConfig:
     max_word_length: int = 4
     lexicon_folds: int = 0  # with lexicon = "train": training sentences read the words of the
     #                         other folds only (see elmo.tasks.inputs); 0: the whole lexicon
+    lexicon_extra: str = ""  # a file of more words, one per line, in the lexicon of every
+    #                          sentence (every fold too): e.g. a dictionary's headwords,
+    #                          "{cache}/zh-dictionary/words.txt" ({cache}: the corpus cache)
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,11 @@ def parse_task_config(raw: dict[str, Any], source: str = "config", base: Path = 
         embeddings, word2vec_corpus=tuple(resolve(str(Path(p).expanduser())) for p in corpus))
     features = sections["features"]
     if features.lexicon not in ("", "train"):
-        sections["features"] = dataclasses.replace(features, lexicon=resolve(features.lexicon))
+        features = dataclasses.replace(features, lexicon=resolve(features.lexicon))
+    if features.lexicon_extra:
+        extra = features.lexicon_extra.replace("{cache}", str(cache_root()))
+        features = dataclasses.replace(features, lexicon_extra=resolve(str(Path(extra).expanduser())))
+    sections["features"] = features
     elmo = sections["elmo"]
     if not elmo.model:  # "" (e.g. --set elmo.model='') means no ELMo, as leaving it out does
         sections["elmo"] = elmo = dataclasses.replace(elmo, model=None)
@@ -201,6 +209,8 @@ def _check(config: TaskConfig, source: str) -> None:
          "[features] bigram_dim >= 0, bigram_min_count >= 1, max_word_length >= 2, lexicon_folds >= 0"),
         (config.features.lexicon_folds < 2 or config.features.lexicon == "train",
          "[features] lexicon_folds is for lexicon = 'train' (the training split's words)"),
+        (not config.features.lexicon_extra or config.features.lexicon,
+         "[features] lexicon_extra adds words to a lexicon: give lexicon too"),
         (all(0.0 <= p < 1.0 for p in (config.elmo.dropout, config.embeddings.dropout,
                                       config.model.dropout)), "dropouts must be in [0, 1)"),
     ]

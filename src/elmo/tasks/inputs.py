@@ -14,15 +14,19 @@ A lexicon of the training split's own words would mark every word of every train
 a model learns to trust it blindly and splits the words it lacks: the new words of new text. With
 ``lexicon_folds = k``, training sentences are dealt into k folds and each reads the lexicon of the
 words of the *other* folds (:func:`fold_lexicons`), so a word seen in one fold only is missing
-there, as a new word is at test time; dev, test and new text read the whole lexicon.
+there, as a new word is at test time; dev, test and new text read the whole lexicon. Words of a
+dictionary (``lexicon_extra``) are in every fold's lexicon, as they are at test time.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from elmo.corpora.cache import cache_root
 from elmo.errors import InputError
 from elmo.heads.token_input import TaskInputs
 from elmo.tasks.config import FeaturesConfig
@@ -69,33 +73,49 @@ class Lexicon:
         return found
 
 
-def fold_lexicons(sentence_words: Sequence[Sequence[str]], folds: int, max_length: int) -> list[Lexicon]:
+def fold_lexicons(sentence_words: Sequence[Sequence[str]], folds: int, max_length: int,
+                  extra: Iterable[str] = ()) -> list[Lexicon]:
     """For each training sentence, the lexicon of the words of the other folds (sentence i is in
-    fold ``i % folds``)."""
+    fold ``i % folds``), plus the ``extra`` words in every fold."""
     seen_in: dict[str, set[int]] = {}
     for index, words in enumerate(sentence_words):
         for word in words:
             seen_in.setdefault(word, set()).add(index % folds)
-    lexicons = [Lexicon((word for word, where in seen_in.items() if where - {fold}), max_length)
+    extra = list(extra)
+    lexicons = [Lexicon(itertools.chain((word for word, where in seen_in.items() if where - {fold}),
+                                        extra), max_length)
                 for fold in range(folds)]
     return [lexicons[index % folds] for index in range(len(sentence_words))]
 
 
 def lexicon_words(features: FeaturesConfig, train_words: Iterable[str]) -> list[str]:
-    """The words of the configured lexicon: the training words, a file's, or none.
+    """The words of the configured lexicon: the training words, a file's, or none; then the
+    words of ``lexicon_extra`` not among them.
 
     Raises:
-        InputError: the lexicon file cannot be read.
+        InputError: a word file cannot be read.
     """
     if features.lexicon == "train":
-        return sorted(set(train_words))
-    if not features.lexicon:
-        return []
+        words = sorted(set(train_words))
+    else:
+        words = read_words(features.lexicon, "lexicon") if features.lexicon else []
+    extra = read_words(features.lexicon_extra, "lexicon_extra") if features.lexicon_extra else []
+    return list(dict.fromkeys(words + extra))
+
+
+def read_words(path: str, option: str) -> list[str]:
+    """The words of a word-list file, one per line.
+
+    Raises:
+        InputError: the file cannot be read (naming ``[features] option``).
+    """
     try:
-        with open(features.lexicon, encoding="utf-8") as lines:
+        with open(path, encoding="utf-8") as lines:
             return [line.strip() for line in lines if line.strip()]
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"[features] lexicon {features.lexicon}: cannot be read ({error})") from None
+        hint = ("; it comes with a fetched corpus: `elmo data list`, `elmo data fetch NAME`"
+                if Path(path).is_relative_to(cache_root()) else "")
+        raise InputError(f"[features] {option} {path}: cannot be read ({error}){hint}") from None
 
 
 class InputEncoder:

@@ -35,7 +35,14 @@ from elmo.tasks.build import MAIN_METRIC, build_task_model, score
 from elmo.tasks.config import CHAR_FORMATS, TaskConfig
 from elmo.tasks.data import Example, read_examples
 from elmo.tasks.features import layer_store, model_key
-from elmo.tasks.inputs import InputEncoder, Lexicon, fold_lexicons, lexicon_words, sentence_bigrams
+from elmo.tasks.inputs import (
+    InputEncoder,
+    Lexicon,
+    fold_lexicons,
+    lexicon_words,
+    read_words,
+    sentence_bigrams,
+)
 from elmo.tasks.saved import TaskModel
 from elmo.tasks.vocab import TokenVocab, label_list
 from elmo.tasks.word2vec import word2vec_vectors
@@ -145,7 +152,9 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
         return TaskData(examples, encoder, labels, data.is_classification, store, store_rows, lexicons)
 
     features = config.features
-    train_lexicons = fold_lexicons([e.words for e in train], features.lexicon_folds, features.max_word_length) \
+    extra = read_words(features.lexicon_extra, "lexicon_extra") if features.lexicon_extra else ()
+    train_lexicons = fold_lexicons([e.words for e in train], features.lexicon_folds,
+                                   features.max_word_length, extra) \
         if features.lexicon == "train" and features.lexicon_folds > 1 else None
     return Prepared(task, task_data(train, rows, train_all, train_lexicons), task_data(dev),
                     task_data(test) if test is not None else None)

