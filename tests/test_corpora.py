@@ -90,14 +90,19 @@ def test_meta_json_records_source_checksum_counts_and_tokenizer(tmp_path, archiv
     assert meta["split"] == "lines 1-4 train, 5 dev, 6 test"
 
 
-def test_a_second_fetch_downloads_and_converts_nothing(tmp_path, archive, registry):
+def counting_spec(archive) -> tuple[CorpusSpec, list[int]]:
+    """The fake corpus, and a list that grows by one at each conversion."""
     conversions = []
 
     def counting_convert(archives, writer):
         conversions.append(1)
         fake_convert(archives, writer)
 
-    spec = fake_spec(archive, counting_convert)
+    return fake_spec(archive, counting_convert), conversions
+
+
+def test_a_second_fetch_downloads_and_converts_nothing(tmp_path, archive, registry):
+    spec, conversions = counting_spec(archive)
     first = build(spec, tmp_path, progress=False)
     mtime = (first / "train.txt").stat().st_mtime_ns
     second = build(spec, tmp_path, progress=False)
@@ -107,13 +112,7 @@ def test_a_second_fetch_downloads_and_converts_nothing(tmp_path, archive, regist
 
 
 def test_a_cache_converted_at_an_earlier_revision_is_converted_again(tmp_path, archive, registry):
-    conversions = []
-
-    def counting_convert(archives, writer):
-        conversions.append(1)
-        fake_convert(archives, writer)
-
-    spec = fake_spec(archive, counting_convert)
+    spec, conversions = counting_spec(archive)
     build(spec, tmp_path, progress=False)
     revised = dataclasses.replace(spec, revision=2)
     folder = build(revised, tmp_path, progress=False)
