@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from test_task_cli import TAGGED, _config
 
 from elmo.cli.main import main
-from elmo.errors import ConfigError
+from elmo.errors import ConfigError, InputError
 from elmo.tasks.config import read_task_config
 from elmo.tasks.inputs import (
     InputEncoder,
@@ -111,6 +111,29 @@ def test_a_missing_dictionary_says_how_to_fetch_it(tmp_path, runner):
     result = runner.invoke(main, ["task", "train", config, "-q"])
     assert result.exit_code == 2 and result.output.startswith("error: [features] lexicon_extra")
     assert "elmo data fetch" in result.output
+
+
+def test_a_user_dictionary_joins_the_lexicon_when_tagging(tmp_path, runner):
+    config = _config(tmp_path, "seg-pos", TAGGED, '[features]\nlexicon = "train"\n')
+    assert runner.invoke(main, ["task", "train", config, "-q"]).exit_code == 0
+    model = tmp_path / "run" / "model"
+    (tmp_path / "words.txt").write_text("人民日报\n", encoding="utf-8")
+    predictor = Predictor(model, dictionary=tmp_path / "words.txt")
+    assert predictor.task.encoder.lexicon.words == {"我们", "喜欢", "北京", "上海", "人民日报"}
+    tagged = runner.invoke(main, ["tag", "--model", str(model), "--dictionary", tmp_path / "words.txt"],
+                           input="我们喜欢北京。\n")
+    assert tagged.exit_code == 0 and tagged.output.strip() == next(predictor.tag_lines(["我们喜欢北京。"]))
+    missing = runner.invoke(main, ["tag", "--model", str(model), "--dictionary", tmp_path / "no.txt"],
+                            input="我们\n")
+    assert missing.exit_code == 2 and missing.output.startswith("error: dictionary ")
+
+
+def test_a_dictionary_for_a_model_without_lexicon_is_refused(tmp_path, runner):
+    config = _config(tmp_path, "seg-pos", TAGGED, "")
+    assert runner.invoke(main, ["task", "train", config, "-q"]).exit_code == 0
+    (tmp_path / "words.txt").write_text("人民日报\n", encoding="utf-8")
+    with pytest.raises(InputError, match="reads no lexicon"):
+        Predictor(tmp_path / "run" / "model", dictionary=tmp_path / "words.txt")
 
 
 def test_lexicon_folds_need_the_training_lexicon(tmp_path):

@@ -85,8 +85,12 @@ def _input_parts(input_file: Path | None, encoding: str) -> Iterator[tuple[str, 
                    "name of a bundled one.")
 @click.option("--entities", is_flag=True,
               help="Join person, place and organisation names into name/PER, name/LOC, name/ORG.")
+@click.option("--dictionary", type=click.Path(path_type=Path),
+              help="A file of words, one per line, added to the model's lexicon: names and terms "
+                   "it should take for words (a user dictionary; models with a lexicon only).")
 @click.option("--encoding", default="utf-8", show_default=True)
-def tag_command(input_file: Path | None, model_dir: str, entities: bool, encoding: str) -> None:
+def tag_command(input_file: Path | None, model_dir: str, entities: bool, dictionary: Path | None,
+                encoding: str) -> None:
     """Tag raw text (INPUT or stdin, one text per line): prints word/TAG lines.
 
     The bundled model segments Chinese text and tags each word's part of speech (the PD1998
@@ -95,7 +99,7 @@ def tag_command(input_file: Path | None, model_dir: str, entities: bool, encodin
     bounded memory; an empty line stays empty."""
     from elmo.tasks.predict import Predictor
 
-    predictor = Predictor(model_dir)
+    predictor = Predictor(model_dir, dictionary=dictionary)
     line_ends: deque[bool] = deque()
 
     def texts() -> Iterator[str]:

@@ -58,6 +58,10 @@ class Lexicon:
     def width(self) -> int:
         return 2 * (self.max_length - 1)
 
+    def extended(self, words: Iterable[str]) -> Lexicon:
+        """This lexicon with ``words`` added."""
+        return Lexicon(itertools.chain(self.words, words), self.max_length)
+
     def features(self, tokens: Sequence[str]) -> np.ndarray:
         """(T, width) float32: column ``n - 2`` says a lexicon word of length n starts at the
         token, column ``max_length - 1 + n - 2`` that one ends there."""
@@ -98,16 +102,17 @@ def lexicon_words(features: FeaturesConfig, train_words: Iterable[str]) -> list[
     if features.lexicon == "train":
         words = sorted(set(train_words))
     else:
-        words = read_words(features.lexicon, "lexicon") if features.lexicon else []
-    extra = read_words(features.lexicon_extra, "lexicon_extra") if features.lexicon_extra else []
+        words = read_words(features.lexicon, "[features] lexicon") if features.lexicon else []
+    extra = (read_words(features.lexicon_extra, "[features] lexicon_extra")
+             if features.lexicon_extra else [])
     return list(dict.fromkeys(words + extra))
 
 
-def read_words(path: str, option: str) -> list[str]:
+def read_words(path: str | Path, option: str) -> list[str]:
     """The words of a word-list file, one per line.
 
     Raises:
-        InputError: the file cannot be read (naming ``[features] option``).
+        InputError: the file cannot be read (naming the ``option`` that gave it).
     """
     try:
         with open(path, encoding="utf-8") as lines:
@@ -115,7 +120,7 @@ def read_words(path: str, option: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as error:
         hint = ("; it comes with a fetched corpus: `elmo data list`, `elmo data fetch NAME`"
                 if Path(path).is_relative_to(cache_root()) else "")
-        raise InputError(f"[features] {option} {path}: cannot be read ({error}){hint}") from None
+        raise InputError(f"{option} {path}: cannot be read ({error}){hint}") from None
 
 
 class InputEncoder:

@@ -19,6 +19,7 @@ from elmo.embed.embedder import Embedder
 from elmo.errors import InputError, ModelFileError
 from elmo.tasks.data import ENTITY_TYPES
 from elmo.tasks.features import model_key
+from elmo.tasks.inputs import read_words
 from elmo.tasks.metrics import Span, entity_spans, word_spans
 from elmo.tasks.saved import DEFAULT_TAGGER, TaskModel, load_task_model
 
@@ -41,10 +42,23 @@ def pieces(tokens: Sequence[str], max_length: int = MAX_PIECE) -> list[Sequence[
 
 class Predictor:
     """A saved task model (a folder, or a bundled one's name) with its biLM (computed live, not
-    cached), ready for raw lines."""
+    cached), ready for raw lines.
 
-    def __init__(self, folder: str | Path, batch_size: int = 32) -> None:
+    ``dictionary``: a file of words, one per line, added to the lexicon of a model that reads one
+    (as a user dictionary: names and terms the tagger should take for words).
+
+    Raises:
+        InputError: a dictionary for a model without a lexicon, or one that cannot be read.
+    """
+
+    def __init__(self, folder: str | Path, batch_size: int = 32,
+                 dictionary: str | Path | None = None) -> None:
         self.task: TaskModel = load_task_model(folder)
+        if dictionary is not None:
+            encoder = self.task.encoder
+            if encoder.lexicon is None:
+                raise InputError(f"{folder} reads no lexicon, so a dictionary cannot help it")
+            encoder.lexicon = encoder.lexicon.extended(read_words(dictionary, "dictionary"))
         self.embedder = Embedder.from_pretrained(self.task.bilm_name) if self.task.bilm_name else None
         if self.embedder is not None and model_key(self.embedder) != self.task.bilm_key:
             raise ModelFileError(f"{folder}: the biLM {self.task.bilm_name!r} found now is not the one the "

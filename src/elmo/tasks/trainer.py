@@ -152,7 +152,8 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
         return TaskData(examples, encoder, labels, data.is_classification, store, store_rows, lexicons)
 
     features = config.features
-    extra = read_words(features.lexicon_extra, "lexicon_extra") if features.lexicon_extra else ()
+    extra = (read_words(features.lexicon_extra, "[features] lexicon_extra")
+             if features.lexicon_extra else ())
     train_lexicons = fold_lexicons([e.words for e in train], features.lexicon_folds,
                                    features.max_word_length, extra) \
         if features.lexicon == "train" and features.lexicon_folds > 1 else None
