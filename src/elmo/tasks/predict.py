@@ -153,15 +153,17 @@ class Predictor:
 
 
 @functools.lru_cache(maxsize=4)
-def _loaded(model: str) -> Predictor:
-    return Predictor(model)
+def _loaded(model: str, dictionary: str | None) -> Predictor:
+    return Predictor(model, dictionary=dictionary)
 
 
-def tag(text: str, entities: bool = False, model: str = DEFAULT_TAGGER) -> list[tuple[str, str]]:
+def tag(text: str, entities: bool = False, model: str = DEFAULT_TAGGER,
+        dictionary: str | Path | None = None) -> list[tuple[str, str]]:
     """Segment and tag one text with a trained tagger (the bundled Chinese lexical analyser by
     default; loaded once): ``elmo.tag("江泽民主席发表新年讲话。")`` -> ``[("江泽民", "nr"), ...]``.
-    ``entities``: names as ``PER`` / ``LOC`` / ``ORG`` items (see :meth:`Predictor.tag_lines`)."""
-    return _loaded(str(model)).words(text, entities)
+    ``entities``: names as ``PER`` / ``LOC`` / ``ORG`` items (see :meth:`Predictor.tag_lines`);
+    ``dictionary``: a file of words added to the tagger's lexicon (see :class:`Predictor`)."""
+    return _loaded(str(model), None if dictionary is None else str(dictionary)).words(text, entities)
 
 
 def _items(tokens: Sequence[str], tags: Sequence[str], data_format: str,
