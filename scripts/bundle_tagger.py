@@ -1,7 +1,7 @@
 """Bundle a trained tagger with the package: float16 weights, scores re-measured on the copy.
 
-    python scripts/bundle_tagger.py runs/downstream/pd-tagger-full/seed0 [--name zh-lexical]
-        [--prune-bigrams 2]
+    python scripts/bundle_tagger.py runs/downstream/pd-tagger-full/seed2 [--name zh-lexical]
+        [--prune-bigrams 2] [--int8-tables]
 
 Reads RUN/model and RUN/results.json (written by `elmo task train`), writes
 src/elmo/tasks/models/NAME/ with float16 weights, scores the bundled copy on its dev and test
@@ -43,7 +43,7 @@ CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech
 - **Data**: PD1998 (People's Daily, January 1998; `elmo data fetch pd1998`), training split
   {train_examples:,} sentences; best epoch {best_epoch} of {epochs} by dev POS F1 (300 dev
   sentences), {train_minutes:.0f} minutes of training on the run's own clock (a 2-core CPU).
-- **Weights**: float16 ({size_mb:.1f} MB), read back as float32.
+- **Weights**: float16{tables} ({size_mb:.1f} MB), read back as float32.
 
 ## Scores (this bundled copy; PD1998 test split = its last 2,000 lines)
 
@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--recipe", default="pd1998-tagger", help="the recipe the run used (for the card)")
     parser.add_argument("--prune-bigrams", type=int, default=0, metavar="N",
                         help="keep bigrams seen at least N times in training (0: all)")
+    parser.add_argument("--int8-tables", action="store_true",
+                        help="store the embedding tables as int8 rows with a scale each")
     args = parser.parse_args()
     results = json.loads((args.run / "results.json").read_text())
     task = load_task_model(args.run / "model")
@@ -95,11 +97,11 @@ def main() -> None:
     if pruned:
         print(f"bigrams seen fewer than {args.prune_bigrams} times in training, dropped: {pruned:,}")
     folder = BUNDLED_TASKS / args.name
-    task.save(folder, dtype=torch.float16)
+    task.save(folder, dtype=torch.float16, int8_tables=args.int8_tables)
     scores = {split: evaluate_saved(folder, split, progress=False) for split in ("dev", "test")}
     bundled = load_task_model(folder)
     bundled.scores = scores
-    bundled.save(folder, dtype=torch.float16)
+    bundled.save(folder, dtype=torch.float16, int8_tables=args.int8_tables)
     for split in ("dev", "test"):
         print(f"{split}: trained " + "  ".join(f"{k} {results[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall"))
               + " | bundled " + "  ".join(f"{k} {scores[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall")))
@@ -116,7 +118,9 @@ def main() -> None:
         size_mb=sum(p.stat().st_size for p in folder.iterdir()) / 1e6,
         dev=scores["dev"], test=scores["test"], full=results["test"], run=args.run,
         pruned_note=", all bigrams" if pruned else "",
-        options=f" --prune-bigrams {args.prune_bigrams}" if args.prune_bigrams else ""))
+        tables=", embedding tables int8 with a scale per row" if args.int8_tables else "",
+        options=(f" --prune-bigrams {args.prune_bigrams}" if args.prune_bigrams else "")
+        + (" --int8-tables" if args.int8_tables else "")))
     print(f"-> {folder}")
 
 

@@ -136,6 +136,29 @@ def test_a_dictionary_for_a_model_without_lexicon_is_refused(tmp_path, runner):
         Predictor(tmp_path / "run" / "model", dictionary=tmp_path / "words.txt")
 
 
+def test_tables_stored_as_int8_read_back_within_their_rows_step(tmp_path, runner):
+    import torch
+
+    from elmo.tasks.saved import load_task_model
+
+    config = _config(tmp_path, "seg-pos", TAGGED, '[features]\nbigram_dim = 4\n')
+    assert runner.invoke(main, ["task", "train", config, "-q"]).exit_code == 0
+    task = load_task_model(tmp_path / "run" / "model")
+    task.save(tmp_path / "small", dtype=torch.float16, int8_tables=True)
+    stored = torch.load(tmp_path / "small" / "weights.pt", weights_only=True)
+    again = load_task_model(tmp_path / "small").model.state_dict()
+    tables = {name for name in stored if name + ".int8_scale" in stored}
+    assert any(name.endswith("bigrams.weight") for name in tables)
+    for name, value in task.model.state_dict().items():
+        if name in tables:  # every embedding table
+            assert stored[name].dtype == torch.int8
+            step = value.abs().amax(dim=1, keepdim=True) / 127
+            assert ((again[name] - value).abs() <= step / 2 + 1e-6).all()
+        elif value.is_floating_point():
+            assert stored[name].dtype == torch.float16
+            torch.testing.assert_close(again[name], value.half().float())
+
+
 def test_lexicon_folds_need_the_training_lexicon(tmp_path):
     config = _config(tmp_path, "seg-pos", TAGGED, '[features]\nlexicon_folds = 5\n')
     with pytest.raises(ConfigError, match="lexicon_folds is for lexicon = 'train'"):

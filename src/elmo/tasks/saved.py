@@ -26,6 +26,7 @@ from elmo.tasks.inputs import InputEncoder
 from elmo.tasks.vocab import TokenVocab
 
 TASK_FILE, WEIGHTS_FILE, WORDS_FILE = "task.json", "weights.pt", "train_words.txt"
+INT8_SCALE = ".int8_scale"  # beside an embedding table stored as int8: its rows' scales
 LEXICON_FILE = "lexicon.txt"
 BUNDLED_TASKS = Path(__file__).resolve().parent / "models"
 DEFAULT_TAGGER = "zh-lexical"  # Chinese segmentation + POS (and entities from nr / ns / nt)
@@ -46,9 +47,11 @@ class TaskModel:
     scores: dict = field(default_factory=dict)
     train_words: set[str] = field(default_factory=set)
 
-    def save(self, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
+    def save(self, folder: str | Path, dtype: torch.dtype | None = None,
+             int8_tables: bool = False) -> Path:
         """Write the folder; ``dtype`` (e.g. torch.float16) stores the floating-point weights in
-        that type (they are read back as float32)."""
+        that type, ``int8_tables`` the embedding tables as int8 rows with a scale each (absmax:
+        an error of at most 1/254 of a row's largest value); all are read back as float32."""
         bigrams = self.encoder.bigrams
         description = {"format": "elmo-task-1", "config": self.config.to_dict(),
                        "tokens": self.encoder.vocab.tokens, "labels": self.labels,
@@ -57,8 +60,15 @@ class TaskModel:
                        "bilm": self.bilm_name, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
                        "scores": self.scores}
         with atomic_path(folder, folder=True) as temporary:
-            state = {name: value.to(dtype) if dtype is not None and value.is_floating_point() else value
-                     for name, value in self.model.state_dict().items()}
+            tables = {f"{name}.weight" for name, module in self.model.named_modules()
+                      if isinstance(module, nn.Embedding)} if int8_tables else set()
+            state = {}
+            for name, value in self.model.state_dict().items():
+                if name in tables:
+                    scale = value.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127
+                    state[name], state[name + INT8_SCALE] = torch.round(value / scale).to(torch.int8), scale
+                else:
+                    state[name] = value.to(dtype) if dtype is not None and value.is_floating_point() else value
             torch.save(state, temporary / WEIGHTS_FILE)
             write_text(temporary / TASK_FILE, json.dumps(description, ensure_ascii=False, indent=1))
             if self.train_words:
@@ -101,7 +111,11 @@ def load_task_model(name_or_path: str | Path) -> TaskModel:
             lexicon.read_text(encoding="utf-8").split("\n") if lexicon.is_file() else [])
         layers, dim = description["elmo_shape"]
         model = build_task_model(config, encoder, labels, layers, dim)
-        model.load_state_dict(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
+        state = torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        for scale in [name for name in state if name.endswith(INT8_SCALE)]:  # int8 tables
+            table = scale[: -len(INT8_SCALE)]
+            state[table] = state[table].float() * state.pop(scale).float()
+        model.load_state_dict(state)
     except (KeyError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{folder}: unreadable task model ({error})") from None
     words_file = folder / WORDS_FILE
