@@ -92,20 +92,29 @@ def fold_lexicons(sentence_words: Sequence[Sequence[str]], folds: int, max_lengt
     return [lexicons[index % folds] for index in range(len(sentence_words))]
 
 
-def lexicon_words(features: FeaturesConfig, train_words: Iterable[str]) -> list[str]:
+def lexicon_words(features: FeaturesConfig, train_words: Iterable[str],
+                  extra: Sequence[str] = ()) -> list[str]:
     """The words of the configured lexicon: the training words, a file's, or none; then the
-    words of ``lexicon_extra`` not among them.
+    ``extra`` words (:func:`extra_words`) not among them.
 
     Raises:
-        InputError: a word file cannot be read.
+        InputError: the lexicon file cannot be read.
     """
     if features.lexicon == "train":
         words = sorted(set(train_words))
     else:
         words = read_words(features.lexicon, "[features] lexicon") if features.lexicon else []
-    extra = (read_words(features.lexicon_extra, "[features] lexicon_extra")
-             if features.lexicon_extra else [])
-    return list(dict.fromkeys(words + extra))
+    return list(dict.fromkeys([*words, *extra]))
+
+
+def extra_words(features: FeaturesConfig) -> list[str]:
+    """The words of ``[features] lexicon_extra``, none if it is not set.
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    return (read_words(features.lexicon_extra, "[features] lexicon_extra")
+            if features.lexicon_extra else [])
 
 
 def read_words(path: str | Path, option: str) -> list[str]:

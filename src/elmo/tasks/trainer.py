@@ -38,9 +38,9 @@ from elmo.tasks.features import layer_store, model_key
 from elmo.tasks.inputs import (
     InputEncoder,
     Lexicon,
+    extra_words,
     fold_lexicons,
     lexicon_words,
-    read_words,
     sentence_bigrams,
 )
 from elmo.tasks.saved import TaskModel
@@ -130,8 +130,9 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
                                          config.features.bigram_min_count)
                if config.features.bigram_dim else None)
     train_words = {w for e in train for w in e.words}
+    extra = extra_words(config.features)  # in the lexicon of every sentence, folds included
     encoder = InputEncoder.configured(config.features, vocab, bigrams,
-                                      lexicon_words(config.features, train_words))
+                                      lexicon_words(config.features, train_words, extra))
     labels = label_list(e.labels for e in train)
     shape = (embedder.n_representations, embedder.output_dim) if embedder else (0, 0)
     pretrained = vocab.vectors_from(pretrained_words, config.embeddings.dim, config.training.seed) \
@@ -152,8 +153,6 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
         return TaskData(examples, encoder, labels, data.is_classification, store, store_rows, lexicons)
 
     features = config.features
-    extra = (read_words(features.lexicon_extra, "[features] lexicon_extra")
-             if features.lexicon_extra else ())
     train_lexicons = fold_lexicons([e.words for e in train], features.lexicon_folds,
                                    features.max_word_length, extra) \
         if features.lexicon == "train" and features.lexicon_folds > 1 else None
