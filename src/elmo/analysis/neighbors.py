@@ -143,8 +143,9 @@ def index_file(model: Embedder, path: str | Path, folder: str | Path, *, layer: 
         if run.context.is_main:
             with atomic_path(folder, folder=True) as partial:
                 summary = _write_index(_kept_blocks(run.store, ranges), partial, model, layer)
+        run.context.barrier()  # no rank reads the blocks any more
+        if run.context.is_main:
             run.store.remove()
-        run.context.barrier()
     return summary
 
 

@@ -122,8 +122,9 @@ def embed_file(embedder: Embedder, input_path: str | Path, output_path: str | Pa
             entries = (entry for block in ranges for entry in _block_entries(run.store, *block))
             write_output(entries, output_path, output_format, run.store.folder,
                          use_sentence_keys=use_sentence_keys, forget_sentences=forget_sentences)
+        run.context.barrier()  # no rank reads the blocks any more
+        if run.context.is_main:
             run.store.remove()
-        run.context.barrier()
     tokens, empty, long = (int(count) for count in totals)
     return EmbedSummary(ranges[-1][1] if ranges else 0, tokens, empty, long, resumed,
                         time.perf_counter() - started, output_path, output_format,
