@@ -21,6 +21,7 @@ from elmo.tasks.inputs import (
 from elmo.tasks.predict import Predictor
 from elmo.tasks.trainer import prepare
 from elmo.tasks.vocab import TokenVocab
+from elmo.tasks.word2vec import line_units, word2vec_vectors
 
 
 def test_each_character_gets_the_bigrams_ending_and_starting_there():
@@ -35,6 +36,31 @@ def test_bigram_counts_see_each_occurrence_once(tmp_path, monkeypatch):
     bigrams = prepare(read_task_config(config), progress=False).task.encoder.bigrams
     assert "我们" in bigrams.index and "北京" in bigrams.index  # twice each in the data
     assert "他喜" not in bigrams.index  # once: unknown
+
+
+def test_word2vec_bigrams_join_the_vocabulary_with_their_vectors(tmp_path, monkeypatch):
+    monkeypatch.setenv("ELMO_CACHE", str(tmp_path / "cache"))
+    raw = tmp_path / "raw.txt"  # segmented differently from the task: bigrams ignore the spaces
+    raw.write_text("我们 喜欢 广州\n他 喜欢 广州 。\n" * 10, encoding="utf-8")
+    config = _config(tmp_path, "seg-pos", TAGGED,
+                     f'[features]\nbigram_dim = 4\nbigram_init = "word2vec"\nbigram_min_count = 2\n'
+                     f'bigram_word2vec_min_count = 5\nbigram_freeze = true\n')
+    embeddings = {"embeddings.word2vec_corpus": [str(raw)], "embeddings.word2vec_epochs": 1}
+    task = prepare(read_task_config(config, embeddings), progress=False).task
+    bigrams, table = task.encoder.bigrams, task.model.input.bigrams.weight
+    assert "广州" in bigrams.index and "欢广" in bigrams.index  # new to the training split
+    assert "我们" in bigrams.index and "他喜" in bigrams.index  # twice in training; in the raw text
+    vectors = word2vec_vectors([str(raw)], 4, 1, min_count=5, unit="bigrams")
+    assert set(vectors) == set(sentence_bigrams(list("我们喜欢广州"))) | set(sentence_bigrams(list("他喜欢广州。")))
+    assert np.array_equal(table[bigrams.index["广州"]].detach().numpy(), vectors["广州"])
+    assert not table.requires_grad  # frozen: bigram_freeze
+
+
+def test_word2vec_reads_tokens_characters_or_bigrams():
+    assert line_units("我们 喜欢\n", "tokens") == ["我们", "喜欢"]
+    assert line_units("我们 喜欢\n", "chars") == ["我", "们", "喜", "欢"]
+    assert line_units("我们 喜欢\n", "bigrams") == ["<s>我", "我们", "们喜", "喜欢", "欢</s>"]
+    assert line_units("  \n", "bigrams") == []
 
 
 def test_lexicon_marks_where_known_words_of_each_length_start_and_end():

@@ -47,6 +47,7 @@ class TokenInput(nn.Module):
         bigram_vocab_size, bigram_dim: a table of character-bigram vectors (0: none); each
             position gets the vectors of the bigrams ending and starting there.
         lexicon_dim: width of the lexicon features (0: none).
+        pretrained_bigrams, freeze_bigrams: as ``pretrained`` and ``freeze``, for the bigrams.
 
     Inputs: a :class:`TaskInputs`.
     Outputs: (B, T, output_dim) and the output-side mix (B, T, elmo_dim) or None.
@@ -56,14 +57,12 @@ class TokenInput(nn.Module):
                  elmo_mix: str = "learned", elmo_dropout: float = 0.5, elmo_at_output: bool = False,
                  dropout: float = 0.5, pretrained: torch.Tensor | None = None,
                  freeze: bool = False, bigram_vocab_size: int = 0, bigram_dim: int = 0,
-                 lexicon_dim: int = 0) -> None:
+                 lexicon_dim: int = 0, pretrained_bigrams: torch.Tensor | None = None,
+                 freeze_bigrams: bool = False) -> None:
         super().__init__()
         # sparse gradients: a step touches only the rows of a batch's tokens (see sparse_parameters)
-        self.embedding = nn.Embedding(vocab_size, word_dim, padding_idx=0, sparse=True)
-        if pretrained is not None:
-            self.embedding.weight.data.copy_(pretrained)
-        self.embedding.weight.requires_grad_(not freeze)
-        self.bigrams = (nn.Embedding(bigram_vocab_size, bigram_dim, padding_idx=0, sparse=True)
+        self.embedding = _table(vocab_size, word_dim, pretrained, freeze)
+        self.bigrams = (_table(bigram_vocab_size, bigram_dim, pretrained_bigrams, freeze_bigrams)
                         if bigram_dim else None)
         self.lexicon_dim = lexicon_dim
         self.dropout = nn.Dropout(dropout)
@@ -102,3 +101,13 @@ class TokenInput(nn.Module):
         mixes = self.elmo(inputs.layers, inputs.mask)
         return (torch.cat([*parts, mixes[0]], dim=-1),
                 mixes[1] if self.elmo_at_output else None)
+
+
+def _table(rows: int, dim: int, initial: torch.Tensor | None, freeze: bool) -> nn.Embedding:
+    """A (rows, dim) embedding table, row 0 padding, with sparse gradients (a step touches only
+    the rows of a batch's tokens, see ``sparse_parameters``); ``initial`` vectors or random."""
+    table = nn.Embedding(rows, dim, padding_idx=0, sparse=True)
+    if initial is not None:
+        table.weight.data.copy_(initial)
+    table.weight.requires_grad_(not freeze)
+    return table

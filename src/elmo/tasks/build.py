@@ -20,19 +20,22 @@ MAIN_METRIC = {"seg-pos": "pos_f1", "ner": "entity_f1", "word-tags": "accuracy",
 
 def build_task_model(config: TaskConfig, encoder: InputEncoder, labels: Sequence[str],
                      elmo_layers: int = 0, elmo_dim: int = 0,
-                     pretrained: torch.Tensor | None = None) -> nn.Module:
+                     pretrained: torch.Tensor | None = None,
+                     pretrained_bigrams: torch.Tensor | None = None) -> nn.Module:
     """A :class:`SequenceTagger` or :class:`SentenceClassifier` as the config describes.
 
     ``encoder``: the vocabularies and lexicon the inputs come from; ``labels``: the tags or
     classes (a tagger's CRF allows only valid BIO transitions); ``elmo_layers`` / ``elmo_dim``:
-    L + 1 and the layer width of the biLM (0 without ELMo).
+    L + 1 and the layer width of the biLM (0 without ELMo); ``pretrained`` /
+    ``pretrained_bigrams``: initial token / bigram vectors (random if None).
     """
     bigrams = len(encoder.bigrams) if encoder.bigrams is not None else 0
     token_input = TokenInput(len(encoder.vocab), config.embeddings.dim, elmo_layers, elmo_dim,
                              config.elmo.mix, config.elmo.dropout, config.elmo.at_output,
                              config.embeddings.dropout, pretrained, config.embeddings.freeze,
                              bigrams, config.features.bigram_dim if bigrams else 0,
-                             encoder.lexicon.width if encoder.lexicon is not None else 0)
+                             encoder.lexicon.width if encoder.lexicon is not None else 0,
+                             pretrained_bigrams, config.features.bigram_freeze)
     if config.data.is_classification:
         return SentenceClassifier(token_input, len(labels), config.model.encoder,
                                   config.model.hidden, config.model.dropout)

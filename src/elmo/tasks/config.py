@@ -13,10 +13,12 @@ Example (only ``[data] format``, the data location and ``[training] output_dir``
 
     [embeddings]
     dim = 64
-    init = "random"             # or "word2vec", trained on word2vec_corpus
+    init = "random"             # or "word2vec", trained on word2vec_corpus (a character task
+                                # reads its characters, whatever its segmentation)
 
     [features]                  # character tasks only
     bigram_dim = 32             # character-bigram vectors
+    bigram_init = "random"      # or "word2vec", trained on the characters of word2vec_corpus
     lexicon = "train"           # mark where training-split words start / end at each character
     lexicon_folds = 10          # training sentences read the words of the other 9 folds
     lexicon_extra = "{cache}/zh-dictionary/words.txt"   # and a dictionary's words (optional)
@@ -91,6 +93,13 @@ class FeaturesConfig:
 
     bigram_dim: int = 0  # character-bigram vectors per direction (0: none)
     bigram_min_count: int = 1  # training bigrams seen fewer times are unknown
+    bigram_init: str = "random"  # or "word2vec": skip-gram vectors of the character bigrams of
+    #                              [embeddings] word2vec_corpus; its bigrams seen
+    #                              bigram_word2vec_min_count times join the vocabulary, so a
+    #                              bigram new to the training split is not unknown
+    bigram_word2vec_min_count: int = 5
+    bigram_freeze: bool = False  # keep the bigram vectors fixed (with word2vec: new bigrams
+    #                              stay in the space the model learned from)
     lexicon: str = ""  # words whose starts / ends are marked: "train" (the training split's
     #                    words) or a file of words, one per line (relative to the config); "": none
     max_word_length: int = 4
@@ -196,6 +205,11 @@ def _check(config: TaskConfig, source: str) -> None:
         (config.embeddings.init in EMBEDDING_INITS, f"[embeddings] init must be one of {EMBEDDING_INITS}"),
         (config.embeddings.init != "word2vec" or config.embeddings.word2vec_corpus,
          "[embeddings] init = 'word2vec' needs word2vec_corpus (globs of text files)"),
+        (config.features.bigram_init in EMBEDDING_INITS,
+         f"[features] bigram_init must be one of {EMBEDDING_INITS}"),
+        (config.features.bigram_init != "word2vec" or (config.embeddings.word2vec_corpus
+                                                       and config.features.bigram_dim),
+         "[features] bigram_init = 'word2vec' needs bigram_dim and [embeddings] word2vec_corpus"),
         (encoder in encoders, f"[model] encoder must be one of {encoders} for format {data.format!r}"),
         (all(v > 0 for v in (config.embeddings.dim, config.model.hidden, config.model.layers,
                              config.training.epochs, config.training.patience,
@@ -205,8 +219,10 @@ def _check(config: TaskConfig, source: str) -> None:
         (data.format in CHAR_FORMATS or not (config.features.bigram_dim or config.features.lexicon),
          f"[features] bigrams and lexicon are for character formats {CHAR_FORMATS}"),
         (config.features.bigram_dim >= 0 and config.features.bigram_min_count >= 1
+         and config.features.bigram_word2vec_min_count >= 1
          and config.features.max_word_length >= 2 and config.features.lexicon_folds >= 0,
-         "[features] bigram_dim >= 0, bigram_min_count >= 1, max_word_length >= 2, lexicon_folds >= 0"),
+         "[features] bigram_dim >= 0, bigram_min_count and bigram_word2vec_min_count >= 1, "
+         "max_word_length >= 2, lexicon_folds >= 0"),
         (config.features.lexicon_folds < 2 or config.features.lexicon == "train",
          "[features] lexicon_folds is for lexicon = 'train' (the training split's words)"),
         (not config.features.lexicon_extra or config.features.lexicon,

@@ -119,26 +119,34 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     test_file = split_file(config, "test")
     test = read_examples(test_file, data.format) if test_file is not None else None
     embedder = Embedder.from_pretrained(config.elmo.model) if config.elmo.model else None
+    embeddings, features, seed = config.embeddings, config.features, config.training.seed
     pretrained_words: dict[str, np.ndarray] = {}
-    if config.embeddings.init == "word2vec":
-        e = config.embeddings
-        pretrained_words = word2vec_vectors(e.word2vec_corpus, e.dim, e.word2vec_epochs, e.word2vec_window,
-                                            seed=config.training.seed, cache=cache)
-    vocab = TokenVocab.from_sentences((e.tokens for e in train), config.embeddings.min_count,
+    if embeddings.init == "word2vec":
+        pretrained_words = word2vec_vectors(embeddings.word2vec_corpus, embeddings.dim,
+                                            embeddings.word2vec_epochs, embeddings.word2vec_window,
+                                            seed=seed, cache=cache, progress=progress,
+                                            unit="chars" if data.format in CHAR_FORMATS else "tokens")
+    pretrained_bigrams: dict[str, np.ndarray] = {}
+    if features.bigram_init == "word2vec":
+        pretrained_bigrams = word2vec_vectors(embeddings.word2vec_corpus, features.bigram_dim,
+                                              embeddings.word2vec_epochs, embeddings.word2vec_window,
+                                              features.bigram_word2vec_min_count,
+                                              seed, cache, unit="bigrams", progress=progress)
+    vocab = TokenVocab.from_sentences((e.tokens for e in train), embeddings.min_count,
                                       extra=pretrained_words)
     bigrams = (TokenVocab.from_sentences((sentence_bigrams(e.tokens) for e in train),
-                                         config.features.bigram_min_count)
-               if config.features.bigram_dim else None)
+                                         features.bigram_min_count, extra=pretrained_bigrams)
+               if features.bigram_dim else None)
     train_words = {w for e in train for w in e.words}
-    extra = extra_words(config.features)  # in the lexicon of every sentence, folds included
-    encoder = InputEncoder.configured(config.features, vocab, bigrams,
-                                      lexicon_words(config.features, train_words, extra))
+    extra = extra_words(features)  # in the lexicon of every sentence, folds included
+    encoder = InputEncoder.configured(features, vocab, bigrams, lexicon_words(features, train_words, extra))
     labels = label_list(e.labels for e in train)
     shape = (embedder.n_representations, embedder.output_dim) if embedder else (0, 0)
-    pretrained = vocab.vectors_from(pretrained_words, config.embeddings.dim, config.training.seed) \
-        if pretrained_words else None
-    torch.manual_seed(config.training.seed)
-    model = build_task_model(config, encoder, labels, *shape, pretrained=pretrained)
+    pretrained = vocab.vectors_from(pretrained_words, embeddings.dim, seed) if pretrained_words else None
+    pretrained_bigram_table = (bigrams.vectors_from(pretrained_bigrams, features.bigram_dim, seed)
+                               if pretrained_bigrams else None)
+    torch.manual_seed(seed)
+    model = build_task_model(config, encoder, labels, *shape, pretrained, pretrained_bigram_table)
     tokenizer = "chars" if data.format in CHAR_FORMATS else (embedder.tokenizer if embedder else "whitespace")
     task = TaskModel(config, model, encoder, labels, tokenizer, config.elmo.model,
                      model_key(embedder) if embedder else None, shape, train_words=train_words)
@@ -152,7 +160,6 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
                                 config.elmo.batch_size, task.bilm_key)
         return TaskData(examples, encoder, labels, data.is_classification, store, store_rows, lexicons)
 
-    features = config.features
     train_lexicons = fold_lexicons([e.words for e in train], features.lexicon_folds,
                                    features.max_word_length, extra) \
         if features.lexicon == "train" and features.lexicon_folds > 1 else None
