@@ -48,6 +48,8 @@ ROWS = [
     ("pd-tagger-elmo-full", "pd1998-tagger", WITH_ELMO, 3),
     ("pd-tagger-dict-full", "pd1998-tagger", DICTIONARY, 3),
     ("pd-tagger-frozen-bigrams-full", "pd1998-tagger", {**PRETRAINED, "features.bigram_freeze": True}, 3),
+    ("pd-tagger-two-bigrams-full", "pd1998-tagger",
+     {**PRETRAINED, "features.bigram_freeze": True, "features.bigram_trained_dim": 32}, 3),
     ("pd-bigram-full", "pd1998-tagger", NO_LEXICON, 3),
     ("pd-char-full", "pd1998-tagger", {**NO_LEXICON, "features.bigram_dim": 0}, 3),
     ("pd-lexicon-nofolds-full", "pd1998-tagger", {"features.lexicon_folds": 0}, 1),
@@ -84,6 +86,7 @@ TABLE = [  # (row, label, metrics): what the table shows, in order
     ("pd-tagger-full", "PD1998 100%: + lexicon in 10 folds (shipped)", SEG),
     ("pd-tagger-dict-full", "PD1998 100%: pd1998-tagger + dictionary words", SEG),
     ("pd-tagger-frozen-bigrams-full", "PD1998 100%: + dictionary, word2vec chars, frozen word2vec bigrams", SEG),
+    ("pd-tagger-two-bigrams-full", "PD1998 100%: + dictionary, word2vec chars, frozen + trained bigrams", SEG),
     ("pd-tagger-word2vec-full", "PD1998 100%: pd1998-tagger, word2vec chars", SEG),
     ("pd-tagger-elmo-full", "PD1998 100%: pd1998-tagger + ELMo in & out", SEG),
     ("pd-random-1pct", "PD1998 seg+POS 1%, random char vectors", SEG),
@@ -226,7 +229,8 @@ def print_table() -> None:
             print(f"  {100 * fraction:5.1f}%: ELMo {a:6.2f}  random {b:6.2f}  "
                   f"error reduction {100 * (a - b) / (100 - b):+.1f}%")
     print("\nlexical analysis goals (PD1998 test, mean over seeds): seg F1 > 96.05, unseen-word recall > 80")
-    for name in ("pd-tagger-full", "pd-tagger-elmo-full", "pd-tagger-dict-full", "pd-tagger-frozen-bigrams-full"):
+    for name in ("pd-tagger-full", "pd-tagger-elmo-full", "pd-tagger-dict-full", "pd-tagger-frozen-bigrams-full",
+                 "pd-tagger-two-bigrams-full"):
         runs = results(name)
         if runs:
             seg, oov = metric_mean(name, "seg_f1"), metric_mean(name, "oov_recall")

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 from test_task_cli import TAGGED, _config
 
@@ -54,6 +55,25 @@ def test_word2vec_bigrams_join_the_vocabulary_with_their_vectors(tmp_path, monke
     assert set(vectors) == set(sentence_bigrams(list("我们喜欢广州"))) | set(sentence_bigrams(list("他喜欢广州。")))
     assert np.array_equal(table[bigrams.index["广州"]].detach().numpy(), vectors["广州"])
     assert not table.requires_grad  # frozen: bigram_freeze
+
+
+def test_a_trained_bigram_table_beside_frozen_word2vec_ones_knows_only_training_bigrams(tmp_path, runner):
+    raw = tmp_path / "raw.txt"
+    raw.write_text("我们 喜欢 广州\n" * 10, encoding="utf-8")
+    config = _config(tmp_path, "seg-pos", TAGGED,
+                     '[features]\nbigram_dim = 4\nbigram_init = "word2vec"\nbigram_freeze = true\n'
+                     'bigram_trained_dim = 3\n')
+    settings = ["--set", f"embeddings.word2vec_corpus={json.dumps([str(raw)])}",
+                "--set", "embeddings.word2vec_epochs=1", "--set", "elmo.model="]
+    result = runner.invoke(main, ["task", "train", config, "-q", *settings])
+    assert result.exit_code == 0, result.output
+    predictor = Predictor(tmp_path / "run" / "model")
+    bigrams, token_input = predictor.task.encoder.bigrams, predictor.task.model.input
+    assert bigrams.index["我们"] < bigrams.counted <= bigrams.index["广州"]  # 广州: raw text only
+    assert token_input.trained_bigrams.num_embeddings == bigrams.counted
+    features, _ = token_input.eval()(predictor.task.encoder.encode([list("广州")]))
+    unknown = token_input.trained_bigrams.weight[1]  # <s>广, 广州, 州</s>: none in training
+    assert torch.equal(features[0, :, -6:], unknown.repeat(2, 2))  # (2 characters, 2 bigrams x 3)
 
 
 def test_word2vec_reads_tokens_characters_or_bigrams():

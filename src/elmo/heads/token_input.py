@@ -48,6 +48,9 @@ class TokenInput(nn.Module):
             position gets the vectors of the bigrams ending and starting there.
         lexicon_dim: width of the lexicon features (0: none).
         pretrained_bigrams, freeze_bigrams: as ``pretrained`` and ``freeze``, for the bigrams.
+        trained_bigram_rows, trained_bigram_dim: a second bigram table (0: none) of the first
+            rows of the bigram vocabulary (the training split's bigrams); other bigrams read its
+            unknown row (1) there.
 
     Inputs: a :class:`TaskInputs`.
     Outputs: (B, T, output_dim) and the output-side mix (B, T, elmo_dim) or None.
@@ -58,12 +61,15 @@ class TokenInput(nn.Module):
                  dropout: float = 0.5, pretrained: torch.Tensor | None = None,
                  freeze: bool = False, bigram_vocab_size: int = 0, bigram_dim: int = 0,
                  lexicon_dim: int = 0, pretrained_bigrams: torch.Tensor | None = None,
-                 freeze_bigrams: bool = False) -> None:
+                 freeze_bigrams: bool = False, trained_bigram_rows: int = 0,
+                 trained_bigram_dim: int = 0) -> None:
         super().__init__()
         # sparse gradients: a step touches only the rows of a batch's tokens (see sparse_parameters)
         self.embedding = _table(vocab_size, word_dim, pretrained, freeze)
         self.bigrams = (_table(bigram_vocab_size, bigram_dim, pretrained_bigrams, freeze_bigrams)
                         if bigram_dim else None)
+        self.trained_bigrams = (_table(trained_bigram_rows, trained_bigram_dim, None, False)
+                                if trained_bigram_dim else None)
         self.lexicon_dim = lexicon_dim
         self.dropout = nn.Dropout(dropout)
         self.elmo_dim = elmo_dim
@@ -73,13 +79,16 @@ class TokenInput(nn.Module):
 
     @property
     def output_dim(self) -> int:
-        bigrams = 2 * self.bigrams.embedding_dim if self.bigrams is not None else 0
+        bigrams = sum(2 * table.embedding_dim for table in self._bigram_tables())
         return self.embedding.embedding_dim + bigrams + self.lexicon_dim + self.elmo_dim
 
     def sparse_parameters(self) -> list[nn.Parameter]:
         """The embedding tables, whose gradients are sparse (for ``torch.optim.SparseAdam``)."""
-        tables = [self.embedding] + ([self.bigrams] if self.bigrams is not None else [])
+        tables = [self.embedding, *self._bigram_tables()]
         return [table.weight for table in tables if table.weight.requires_grad]
+
+    def _bigram_tables(self) -> list[nn.Embedding]:
+        return [table for table in (self.bigrams, self.trained_bigrams) if table is not None]
 
     def l2_penalty(self) -> torch.Tensor:
         return self.elmo.l2_penalty() if self.elmo is not None else torch.zeros(())
@@ -90,6 +99,10 @@ class TokenInput(nn.Module):
             if inputs.bigram_ids is None:
                 raise ValueError("this model reads character bigrams: pass bigram_ids")
             parts.append(self.dropout(self.bigrams(inputs.bigram_ids).flatten(2)))
+            if self.trained_bigrams is not None:
+                rows = self.trained_bigrams.num_embeddings
+                known = torch.where(inputs.bigram_ids < rows, inputs.bigram_ids, 1)
+                parts.append(self.dropout(self.trained_bigrams(known).flatten(2)))
         if self.lexicon_dim:
             if inputs.lexicon is None:
                 raise ValueError("this model reads lexicon features: pass them")

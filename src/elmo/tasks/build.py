@@ -35,7 +35,9 @@ def build_task_model(config: TaskConfig, encoder: InputEncoder, labels: Sequence
                              config.embeddings.dropout, pretrained, config.embeddings.freeze,
                              bigrams, config.features.bigram_dim if bigrams else 0,
                              encoder.lexicon.width if encoder.lexicon is not None else 0,
-                             pretrained_bigrams, config.features.bigram_freeze)
+                             pretrained_bigrams, config.features.bigram_freeze,
+                             encoder.bigrams.counted if bigrams else 0,
+                             config.features.bigram_trained_dim if bigrams else 0)
     if config.data.is_classification:
         return SentenceClassifier(token_input, len(labels), config.model.encoder,
                                   config.model.hidden, config.model.dropout)

@@ -100,6 +100,8 @@ class FeaturesConfig:
     bigram_word2vec_min_count: int = 5
     bigram_freeze: bool = False  # keep the bigram vectors fixed (with word2vec: new bigrams
     #                              stay in the space the model learned from)
+    bigram_trained_dim: int = 0  # with frozen bigram vectors, a second, trained table of this
+    #                              width for the training split's bigrams (others unknown there)
     lexicon: str = ""  # words whose starts / ends are marked: "train" (the training split's
     #                    words) or a file of words, one per line (relative to the config); "": none
     max_word_length: int = 4
@@ -218,13 +220,16 @@ def _check(config: TaskConfig, source: str) -> None:
         (config.training.lr > 0, "[training] lr must be positive"),
         (data.format in CHAR_FORMATS or not (config.features.bigram_dim or config.features.lexicon),
          f"[features] bigrams and lexicon are for character formats {CHAR_FORMATS}"),
-        (config.features.bigram_dim >= 0 and config.features.bigram_min_count >= 1
+        (config.features.bigram_dim >= 0 and config.features.bigram_trained_dim >= 0
+         and config.features.bigram_min_count >= 1
          and config.features.bigram_word2vec_min_count >= 1
          and config.features.max_word_length >= 2 and config.features.lexicon_folds >= 0,
          "[features] bigram_dim >= 0, bigram_min_count and bigram_word2vec_min_count >= 1, "
          "max_word_length >= 2, lexicon_folds >= 0"),
         (config.features.lexicon_folds < 2 or config.features.lexicon == "train",
          "[features] lexicon_folds is for lexicon = 'train' (the training split's words)"),
+        (not config.features.bigram_trained_dim or config.features.bigram_freeze,
+         "[features] bigram_trained_dim is a second table beside frozen ones: set bigram_freeze"),
         (not config.features.lexicon_extra or config.features.lexicon,
          "[features] lexicon_extra adds words to a lexicon: give lexicon too"),
         (all(0.0 <= p < 1.0 for p in (config.elmo.dropout, config.embeddings.dropout,

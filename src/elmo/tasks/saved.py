@@ -56,6 +56,7 @@ class TaskModel:
         description = {"format": "elmo-task-1", "config": self.config.to_dict(),
                        "tokens": self.encoder.vocab.tokens, "labels": self.labels,
                        "bigrams": bigrams.tokens if bigrams is not None else None,
+                       "bigrams_counted": bigrams.counted if bigrams is not None else None,
                        "tokenizer": self.tokenizer,
                        "bilm": self.bilm_name, "bilm_key": self.bilm_key, "elmo_shape": list(self.elmo_shape),
                        "scores": self.scores}
@@ -107,7 +108,7 @@ def load_task_model(name_or_path: str | Path) -> TaskModel:
         lexicon = folder / LEXICON_FILE
         encoder = InputEncoder.configured(
             config.features, TokenVocab(description["tokens"][2:]),
-            TokenVocab(bigrams[2:]) if bigrams else None,
+            TokenVocab(bigrams[2:], description.get("bigrams_counted")) if bigrams else None,
             lexicon.read_text(encoding="utf-8").split("\n") if lexicon.is_file() else [])
         layers, dim = description["elmo_shape"]
         model = build_task_model(config, encoder, labels, layers, dim)

@@ -11,19 +11,21 @@ PAD, UNK = "<pad>", "<unk>"
 
 
 class TokenVocab:
-    """Maps tokens to ids; unknown tokens get id 1."""
+    """Maps tokens to ids; unknown tokens get id 1. Ids below ``counted`` are the tokens counted in
+    the training data (all of them unless ``extra`` ones were added: see :meth:`from_sentences`)."""
 
-    def __init__(self, tokens: Sequence[str]) -> None:
+    def __init__(self, tokens: Sequence[str], counted: int | None = None) -> None:
         self.tokens = [PAD, UNK, *(t for t in dict.fromkeys(tokens) if t not in (PAD, UNK))]
         self.index = {token: i for i, token in enumerate(self.tokens)}
+        self.counted = len(self.tokens) if counted is None else counted
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[Sequence[str]], min_count: int = 1,
                        extra: Iterable[str] = ()) -> TokenVocab:
         """Tokens seen at least ``min_count`` times (most frequent first), then ``extra`` ones."""
         counts = Counter(token for sentence in sentences for token in sentence)
-        kept = [t for t, n in counts.most_common() if n >= min_count]
-        return cls([*kept, *extra])
+        kept = [t for t, n in counts.most_common() if n >= min_count and t not in (PAD, UNK)]
+        return cls([*kept, *extra], counted=2 + len(kept))
 
     def __len__(self) -> int:
         return len(self.tokens)
