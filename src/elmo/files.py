@@ -59,6 +59,17 @@ def atomic_path(path: str | Path, folder: bool = False) -> Iterator[Path]:
 
 
 @contextmanager
+def shared_cache_lock(path: str | Path) -> Iterator[None]:
+    """Hold the lock file ``path`` while the block fills a cache entry; another process asking for
+    it waits, then finds the entry made (the lock file stays: removing it could let two hold it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the holder exits, however it exits
+        yield
+
+
+@contextmanager
 def exclusive_lock(path: str | Path, purpose: str) -> Iterator[None]:
     """Hold the lock file ``path`` while the block runs; another process asking for it fails at once.
 

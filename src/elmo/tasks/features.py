@@ -9,7 +9,6 @@ gives a new store, and the same sentences read for two tasks share one.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ from tqdm import tqdm
 
 from elmo.corpora.cache import cache_root
 from elmo.embed.embedder import Embedder
-from elmo.files import atomic_path, weights_fingerprint, write_text
+from elmo.files import atomic_path, shared_cache_lock, weights_fingerprint, write_text
 
 BLOCK = 256  # sentences embedded between progress saves
 
@@ -59,9 +58,7 @@ def layer_store(embedder: Embedder, sentences: Sequence[Sequence[str]], cache: s
     """The stored layers of ``sentences`` under ``embedder``, computing (or resuming) them if needed."""
     folder = cache_root(cache) / "features" / (key or model_key(embedder)) / content_key(sentences)
     if not (folder / "done").is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits, then finds it done
+        with shared_cache_lock(folder / "lock"):  # a second process waits, then finds it done
             if not (folder / "done").is_file():
                 _fill(embedder, sentences, folder, progress, batch_size)
     return LayerStore(folder)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from elmo.corpora.cache import cache_root
 from elmo.errors import ConfigError, InputError
-from elmo.files import atomic_path
+from elmo.files import atomic_path, lock_beside, shared_cache_lock
 from elmo.tasks.inputs import sentence_bigrams
 
 
@@ -62,7 +62,9 @@ def word2vec_vectors(patterns: Sequence[str], dim: int, epochs: int = 5, window:
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:20]
     path = cache_root(cache) / "features" / "word2vec" / f"{key}.npz"
     if not path.is_file():
-        _train(files, settings, path, progress)
+        with shared_cache_lock(lock_beside(path)):  # a second process waits for the first's vectors
+            if not path.is_file():
+                _train(files, settings, path, progress)
     stored = np.load(path)
     return dict(zip(stored["words"].tolist(), stored["vectors"]))
 
