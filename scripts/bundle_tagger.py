@@ -1,7 +1,7 @@
 """Bundle a trained tagger with the package: float16 weights, scores re-measured on the copy.
 
     python scripts/bundle_tagger.py runs/downstream/pd-tagger-full/seed2 [--name zh-lexical]
-        [--prune-bigrams 2] [--int8-tables]
+        [--prune-bigrams 2] [--keep-bigrams N] [--int8-tables]
 
 Reads RUN/model and RUN/results.json (written by `elmo task train`), writes
 src/elmo/tasks/models/NAME/ with float16 weights, scores the bundled copy on its dev and test
@@ -10,6 +10,8 @@ and writes its MODEL_CARD.md. Prints the trained and the bundled scores side by 
 
 ``--prune-bigrams N`` keeps only the bigram vectors of bigrams seen at least N times in the
 training split; the others become unknown, and the unknown bigram's vector is set to their mean.
+``--keep-bigrams N`` keeps the first N bigrams of the vocabulary (those counted in the training
+split come first, then the most frequent of the word2vec text, see ``[features] bigram_init``).
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech
   {bigram_dim}-d vectors of the character bigrams ending and starting at each character
   ({n_bigrams:,} bigrams{pruning}), lexicon features
   (the training split's words of 2..{max_word_length} characters start / end here), a
-  bidirectional LSTM of {hidden} cells per direction, CRF. {elmo}
+  bidirectional LSTM of {hidden} cells per direction, CRF. {elmo}{pretrained}
 - **Data**: PD1998 (People's Daily, January 1998; `elmo data fetch pd1998`), training split
   {train_examples:,} sentences; best epoch {best_epoch} of {epochs} by dev POS F1 (300 dev
   sentences), {train_minutes:.0f} minutes of training on the run's own clock (a 2-core CPU).
@@ -63,21 +65,56 @@ Licence of the training data: see `elmo data list` (pd1998).
 """
 
 
+def pretrained_note(task: TaskModel) -> str:
+    """The card's line on word2vec vectors, if the model started from them."""
+    e, f = task.config.embeddings, task.config.features
+    if "word2vec" not in (e.init, f.bigram_init):
+        return ""
+    which = " and ".join(name for name, init in (("character", e.init), ("bigram", f.bigram_init))
+                         if init == "word2vec")
+    text = ("the text zh-small is built from: the train splits of its recipe's corpora (PD1998's "
+            "included, its dev and test splits not; zh-news is opt-in, licence caveat in `elmo data "
+            "list` and the zh-small card)"
+            if all("/builds/zh-small/" in pattern for pattern in e.word2vec_corpus)
+            else ", ".join(e.word2vec_corpus))
+    tables = ("; the bigram vectors stay fixed" + (f", beside a {f.bigram_trained_dim}-d trained table of "
+                                                  "the training split's bigrams" if f.bigram_trained_dim else "")
+              if f.bigram_freeze else "")
+    return (f"\n- **Pretrained vectors**: the {which} vectors started from skip-gram vectors (gensim) of "
+            f"the characters of {text}{tables}.")
+
+
 def prune_bigrams(task: TaskModel, min_count: int) -> int:
-    """Keep the vectors of bigrams seen ``min_count`` times or more in the training split; the
-    unknown bigram (id 1) gets the mean of the dropped ones. Returns how many were dropped."""
+    """Keep the vectors of bigrams seen ``min_count`` times or more in the training split (and
+    those of the word2vec text); the unknown bigram (id 1) gets the mean of the dropped ones.
+    Returns how many were dropped."""
     data = task.config.data
     examples = read_examples(split_file(task.config, "train"), data.format, data.max_train)
     counts = Counter(b for e in examples for b in sentence_bigrams(e.tokens))
-    old = task.encoder.bigrams
-    keep = [i for i, bigram in enumerate(old.tokens) if i < 2 or counts[bigram] >= min_count]
-    dropped = [i for i in range(2, len(old)) if counts[old.tokens[i]] < min_count]
-    table = task.model.input.bigrams.weight.data
-    pruned = table[keep].clone()
-    if dropped:
-        pruned[1] = table[dropped].mean(dim=0)
-    task.model.input.bigrams = torch.nn.Embedding.from_pretrained(pruned, freeze=False, padding_idx=0, sparse=True)
-    task.encoder.bigrams = TokenVocab([old.tokens[i] for i in keep[2:]])
+    bigrams = task.encoder.bigrams  # word2vec-only bigrams (ids from ``counted`` on) are all kept
+    return select_bigrams(task, [i for i, bigram in enumerate(bigrams.tokens)
+                                 if i < 2 or i >= bigrams.counted or counts[bigram] >= min_count],
+                          mean_unknown=True)
+
+
+def select_bigrams(task: TaskModel, keep: list[int], mean_unknown: bool) -> int:
+    """Keep the bigrams of the ids ``keep`` (ascending, 0 and 1 included) in every bigram table;
+    the others become unknown (``mean_unknown``: the unknown vector becomes their mean). Returns
+    how many were dropped."""
+    old, token_input = task.encoder.bigrams, task.model.input
+    dropped = sorted(set(range(2, len(old))) - set(keep))
+    for name in ("bigrams", "trained_bigrams"):
+        table = getattr(token_input, name)
+        if table is None:
+            continue
+        rows = table.num_embeddings
+        weight = table.weight.data[[i for i in keep if i < rows]].clone()
+        if mean_unknown and [i for i in dropped if i < rows]:
+            weight[1] = table.weight.data[[i for i in dropped if i < rows]].mean(dim=0)
+        setattr(token_input, name, torch.nn.Embedding.from_pretrained(
+            weight, freeze=not table.weight.requires_grad, padding_idx=0, sparse=True))
+    task.encoder.bigrams = TokenVocab([old.tokens[i] for i in keep[2:]],
+                                      counted=sum(1 for i in keep if i < old.counted))
     return len(dropped)
 
 
@@ -88,6 +125,9 @@ def main() -> None:
     parser.add_argument("--recipe", default="pd1998-tagger", help="the recipe the run used (for the card)")
     parser.add_argument("--prune-bigrams", type=int, default=0, metavar="N",
                         help="keep bigrams seen at least N times in training (0: all)")
+    parser.add_argument("--keep-bigrams", type=int, default=0, metavar="N",
+                        help="keep the first N bigrams of the vocabulary: the training split's, "
+                             "then the word2vec text's most frequent (0: all)")
     parser.add_argument("--int8-tables", action="store_true",
                         help="store the embedding tables as int8 rows with a scale each")
     args = parser.parse_args()
@@ -96,6 +136,10 @@ def main() -> None:
     pruned = prune_bigrams(task, args.prune_bigrams) if args.prune_bigrams else 0
     if pruned:
         print(f"bigrams seen fewer than {args.prune_bigrams} times in training, dropped: {pruned:,}")
+    kept_only = (select_bigrams(task, list(range(min(2 + args.keep_bigrams, len(task.encoder.bigrams)))),
+                                mean_unknown=False) if args.keep_bigrams else 0)
+    if kept_only:
+        print(f"bigrams after the first {args.keep_bigrams:,}, dropped: {kept_only:,}")
     folder = BUNDLED_TASKS / args.name
     task.save(folder, dtype=torch.float16, int8_tables=args.int8_tables)
     scores = {split: evaluate_saved(folder, split, progress=False) for split in ("dev", "test")}
@@ -111,15 +155,19 @@ def main() -> None:
         bigram_dim=c.features.bigram_dim, n_bigrams=len(task.encoder.bigrams) - 2,
         pruning=(f"; after training, those seen fewer than {args.prune_bigrams} times in the training "
                  f"split ({pruned:,}) were dropped and share the unknown vector, their mean"
-                 if pruned else ""), max_word_length=c.features.max_word_length,
+                 if pruned else "")
+        + (f"; after training, the {kept_only:,} after the first {args.keep_bigrams:,} were dropped "
+           "(unknown)" if kept_only else ""), max_word_length=c.features.max_word_length,
         hidden=c.model.hidden, elmo=f"ELMo from {task.bilm_name}." if task.bilm_name else "No ELMo.",
+        pretrained=pretrained_note(task),
         train_examples=results["train_examples"], best_epoch=results["best_epoch"], epochs=results["epochs"],
         train_minutes=results["train_seconds"] / 60,
         size_mb=sum(p.stat().st_size for p in folder.iterdir()) / 1e6,
         dev=scores["dev"], test=scores["test"], full=results["test"], run=args.run,
-        pruned_note=", all bigrams" if pruned else "",
+        pruned_note=", all bigrams" if pruned or kept_only else "",
         tables=", embedding tables int8 with a scale per row" if args.int8_tables else "",
         options=(f" --prune-bigrams {args.prune_bigrams}" if args.prune_bigrams else "")
+        + (f" --keep-bigrams {args.keep_bigrams}" if args.keep_bigrams else "")
         + (" --int8-tables" if args.int8_tables else "")))
     print(f"-> {folder}")
 

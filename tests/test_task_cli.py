@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from elmo.cli.main import main
@@ -81,6 +82,17 @@ def test_training_resumes_from_its_checkpoint(tmp_path, runner):
     assert [h["epoch"] for h in results["history"]] == [1, 2] and results["stopped"] == "epochs"
     changed = runner.invoke(main, ["task", "train", config, "-q", "--set", "training.lr=0.5"])
     assert changed.exit_code == 2 and "another config" in changed.output
+
+
+def test_a_run_saved_before_a_setting_existed_resumes_with_its_default(tmp_path, runner):
+    config = _config(tmp_path, "seg-pos", TAGGED)
+    assert runner.invoke(main, ["task", "train", config, "-q", "--set", "training.epochs=1"]).exit_code == 0
+    checkpoint_file = tmp_path / "run" / "checkpoint.pt"
+    checkpoint = torch.load(checkpoint_file, weights_only=False)
+    del checkpoint["config"]["features"]["bigram_trained_dim"]  # as written by an older version
+    torch.save(checkpoint, checkpoint_file)
+    resumed = runner.invoke(main, ["task", "train", config, "-q"])
+    assert resumed.exit_code == 0, resumed.output
 
 
 def test_classify_raw_text(tmp_path, runner):

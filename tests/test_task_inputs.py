@@ -1,7 +1,9 @@
 """Character bigrams and lexicon features of character tasks, from config to saved model."""
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +26,8 @@ from elmo.tasks.trainer import prepare
 from elmo.tasks.vocab import TokenVocab
 from elmo.tasks.word2vec import line_units, word2vec_vectors
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_each_character_gets_the_bigrams_ending_and_starting_there():
     assert character_bigrams(["中", "国", "人"]) == ["<s>中", "中国", "中国", "国人", "国人", "人</s>"]
@@ -44,8 +48,8 @@ def test_word2vec_bigrams_join_the_vocabulary_with_their_vectors(tmp_path, monke
     raw = tmp_path / "raw.txt"  # segmented differently from the task: bigrams ignore the spaces
     raw.write_text("我们 喜欢 广州\n他 喜欢 广州 。\n" * 10, encoding="utf-8")
     config = _config(tmp_path, "seg-pos", TAGGED,
-                     f'[features]\nbigram_dim = 4\nbigram_init = "word2vec"\nbigram_min_count = 2\n'
-                     f'bigram_word2vec_min_count = 5\nbigram_freeze = true\n')
+                     '[features]\nbigram_dim = 4\nbigram_init = "word2vec"\nbigram_min_count = 2\n'
+                     'bigram_word2vec_min_count = 5\nbigram_freeze = true\n')
     embeddings = {"embeddings.word2vec_corpus": [str(raw)], "embeddings.word2vec_epochs": 1}
     task = prepare(read_task_config(config, embeddings), progress=False).task
     bigrams, table = task.encoder.bigrams, task.model.input.bigrams.weight
@@ -74,6 +78,17 @@ def test_a_trained_bigram_table_beside_frozen_word2vec_ones_knows_only_training_
     features, _ = token_input.eval()(predictor.task.encoder.encode([list("广州")]))
     unknown = token_input.trained_bigrams.weight[1]  # <s>广, 广州, 州</s>: none in training
     assert torch.equal(features[0, :, -6:], unknown.repeat(2, 2))  # (2 characters, 2 bigrams x 3)
+
+    bundling = importlib.util.spec_from_file_location("bundle_tagger", ROOT / "scripts" / "bundle_tagger.py")
+    bundle_tagger = importlib.util.module_from_spec(bundling)
+    bundling.loader.exec_module(bundle_tagger)
+    task = predictor.task  # keep the first 3 bigrams: fewer than the training split's
+    assert bundle_tagger.select_bigrams(task, [0, 1, 2, 3, 4], mean_unknown=False) == len(bigrams) - 5
+    task.save(tmp_path / "pruned", int8_tables=True)
+    pruned = Predictor(tmp_path / "pruned").task
+    assert pruned.encoder.bigrams.tokens == bigrams.tokens[:5] and pruned.encoder.bigrams.counted == 5
+    assert pruned.model.input.trained_bigrams.num_embeddings == 5
+    assert pruned.model.input.bigrams.num_embeddings == 5
 
 
 def test_word2vec_reads_tokens_characters_or_bigrams():

@@ -117,7 +117,7 @@ def _typed(value: Any, hint: Any, source: str) -> Any:
     if origin is tuple:
         if isinstance(value, str) and args[0] is str:
             value = [value]
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):  # tuple: a parsed config's own dict, read again
             raise ConfigError(f"{source} must be a list, found {value!r}")
         item_types = args[:-1] if args[-1] is Ellipsis else args
         if args[-1] is not Ellipsis and len(value) != len(args):

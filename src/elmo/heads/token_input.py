@@ -64,7 +64,6 @@ class TokenInput(nn.Module):
                  freeze_bigrams: bool = False, trained_bigram_rows: int = 0,
                  trained_bigram_dim: int = 0) -> None:
         super().__init__()
-        # sparse gradients: a step touches only the rows of a batch's tokens (see sparse_parameters)
         self.embedding = _table(vocab_size, word_dim, pretrained, freeze)
         self.bigrams = (_table(bigram_vocab_size, bigram_dim, pretrained_bigrams, freeze_bigrams)
                         if bigram_dim else None)

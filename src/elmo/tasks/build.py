@@ -30,14 +30,16 @@ def build_task_model(config: TaskConfig, encoder: InputEncoder, labels: Sequence
     ``pretrained_bigrams``: initial token / bigram vectors (random if None).
     """
     bigrams = len(encoder.bigrams) if encoder.bigrams is not None else 0
-    token_input = TokenInput(len(encoder.vocab), config.embeddings.dim, elmo_layers, elmo_dim,
-                             config.elmo.mix, config.elmo.dropout, config.elmo.at_output,
-                             config.embeddings.dropout, pretrained, config.embeddings.freeze,
-                             bigrams, config.features.bigram_dim if bigrams else 0,
-                             encoder.lexicon.width if encoder.lexicon is not None else 0,
-                             pretrained_bigrams, config.features.bigram_freeze,
-                             encoder.bigrams.counted if bigrams else 0,
-                             config.features.bigram_trained_dim if bigrams else 0)
+    features = config.features
+    token_input = TokenInput(
+        len(encoder.vocab), config.embeddings.dim, elmo_layers, elmo_dim, elmo_mix=config.elmo.mix,
+        elmo_dropout=config.elmo.dropout, elmo_at_output=config.elmo.at_output,
+        dropout=config.embeddings.dropout, pretrained=pretrained, freeze=config.embeddings.freeze,
+        bigram_vocab_size=bigrams, bigram_dim=features.bigram_dim if bigrams else 0,
+        lexicon_dim=encoder.lexicon.width if encoder.lexicon is not None else 0,
+        pretrained_bigrams=pretrained_bigrams, freeze_bigrams=features.bigram_freeze,
+        trained_bigram_rows=encoder.bigrams.counted if bigrams else 0,
+        trained_bigram_dim=features.bigram_trained_dim if bigrams else 0)
     if config.data.is_classification:
         return SentenceClassifier(token_input, len(labels), config.model.encoder,
                                   config.model.hidden, config.model.dropout)

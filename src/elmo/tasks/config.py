@@ -224,12 +224,18 @@ def _check(config: TaskConfig, source: str) -> None:
          and config.features.bigram_min_count >= 1
          and config.features.bigram_word2vec_min_count >= 1
          and config.features.max_word_length >= 2 and config.features.lexicon_folds >= 0,
-         "[features] bigram_dim >= 0, bigram_min_count and bigram_word2vec_min_count >= 1, "
+         "[features] bigram_dim and bigram_trained_dim >= 0, bigram_min_count and "
+         "bigram_word2vec_min_count >= 1, "
          "max_word_length >= 2, lexicon_folds >= 0"),
         (config.features.lexicon_folds < 2 or config.features.lexicon == "train",
          "[features] lexicon_folds is for lexicon = 'train' (the training split's words)"),
-        (not config.features.bigram_trained_dim or config.features.bigram_freeze,
-         "[features] bigram_trained_dim is a second table beside frozen ones: set bigram_freeze"),
+        (not config.features.bigram_trained_dim or (config.features.bigram_freeze
+                                                     and config.features.bigram_init == "word2vec"),
+         "[features] bigram_trained_dim is a second table beside frozen word2vec ones: set "
+         "bigram_init = 'word2vec' and bigram_freeze = true"),
+        (config.features.bigram_dim or not (config.features.bigram_freeze
+                                            or config.features.bigram_trained_dim),
+         "[features] bigram_freeze and bigram_trained_dim are for bigram vectors: set bigram_dim"),
         (not config.features.lexicon_extra or config.features.lexicon,
          "[features] lexicon_extra adds words to a lexicon: give lexicon too"),
         (all(0.0 <= p < 1.0 for p in (config.elmo.dropout, config.embeddings.dropout,

@@ -32,7 +32,7 @@ from elmo.files import (
 )
 from elmo.tasks.batches import TaskData
 from elmo.tasks.build import MAIN_METRIC, build_task_model, score
-from elmo.tasks.config import CHAR_FORMATS, TaskConfig
+from elmo.tasks.config import CHAR_FORMATS, TaskConfig, parse_task_config
 from elmo.tasks.data import Example, read_examples
 from elmo.tasks.features import layer_store, model_key
 from elmo.tasks.inputs import (
@@ -120,18 +120,19 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     test = read_examples(test_file, data.format) if test_file is not None else None
     embedder = Embedder.from_pretrained(config.elmo.model) if config.elmo.model else None
     embeddings, features, seed = config.embeddings, config.features, config.training.seed
+    # word2vec vectors are a resource every seed of a task shares (trained once, with gensim's seed 0)
     pretrained_words: dict[str, np.ndarray] = {}
     if embeddings.init == "word2vec":
         pretrained_words = word2vec_vectors(embeddings.word2vec_corpus, embeddings.dim,
                                             embeddings.word2vec_epochs, embeddings.word2vec_window,
-                                            seed=seed, cache=cache, progress=progress,
+                                            cache=cache, progress=progress,
                                             unit="chars" if data.format in CHAR_FORMATS else "tokens")
     pretrained_bigrams: dict[str, np.ndarray] = {}
     if features.bigram_init == "word2vec":
         pretrained_bigrams = word2vec_vectors(embeddings.word2vec_corpus, features.bigram_dim,
                                               embeddings.word2vec_epochs, embeddings.word2vec_window,
-                                              features.bigram_word2vec_min_count,
-                                              seed, cache, unit="bigrams", progress=progress)
+                                              features.bigram_word2vec_min_count, cache=cache,
+                                              unit="bigrams", progress=progress)
     vocab = TokenVocab.from_sentences((e.tokens for e in train), embeddings.min_count,
                                       extra=pretrained_words)
     bigrams = (TokenVocab.from_sentences((sentence_bigrams(e.tokens) for e in train),
@@ -146,7 +147,8 @@ def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool 
     pretrained_bigram_table = (bigrams.vectors_from(pretrained_bigrams, features.bigram_dim, seed)
                                if pretrained_bigrams else None)
     torch.manual_seed(seed)
-    model = build_task_model(config, encoder, labels, *shape, pretrained, pretrained_bigram_table)
+    model = build_task_model(config, encoder, labels, *shape, pretrained=pretrained,
+                             pretrained_bigrams=pretrained_bigram_table)
     tokenizer = "chars" if data.format in CHAR_FORMATS else (embedder.tokenizer if embedder else "whitespace")
     task = TaskModel(config, model, encoder, labels, tokenizer, config.elmo.model,
                      model_key(embedder) if embedder else None, shape, train_words=train_words)
@@ -202,7 +204,9 @@ def _train_task(config: TaskConfig, output: Path, cache: str | Path | None, prog
     checkpoint_file = output / "checkpoint.pt"
     if checkpoint_file.is_file():
         saved = torch.load(checkpoint_file, weights_only=False, map_location="cpu")
-        changes = settings_differences(saved["config"], config.to_dict(), RESUMABLE)
+        # parsed again, so that settings added since the run began compare as their defaults
+        was = parse_task_config(saved["config"], str(checkpoint_file)).to_dict()
+        changes = settings_differences(was, config.to_dict(), RESUMABLE)
         if changes:
             raise ConfigError(f"{output} holds a run with another config ({'; '.join(changes)}): "
                               f"use a new output_dir, or delete {checkpoint_file} to start again")
