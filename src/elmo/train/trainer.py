@@ -7,7 +7,6 @@ Each process reads its own shards (``shards[rank::world_size]``); a run on W pro
 """
 from __future__ import annotations
 
-
 import csv
 import io
 import json
