@@ -56,7 +56,8 @@ def word2vec_vectors(patterns: Sequence[str], dim: int, epochs: int = 5, window:
     """
     files = sorted({Path(p) for pattern in patterns for p in glob.glob(str(Path(pattern).expanduser()))})
     if not files:
-        raise InputError(f"no files match the word2vec corpus {list(patterns)}")
+        raise InputError(f"no files match the word2vec corpus {list(patterns)} (text files; `elmo "
+                         f"build-model NAME` prepares a recipe's text in {cache_root(cache)}/builds/NAME/mixed/)")
     settings = {"files": [f"{f}:{f.stat().st_size}" for f in files], "dim": dim, "epochs": epochs,
                 "window": window, "min_count": min_count, "seed": seed, "unit": unit}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:20]
