@@ -22,10 +22,11 @@ from pathlib import Path
 
 import torch
 
+from elmo.corpora.cache import cache_root
 from elmo.files import write_text
 from elmo.tasks.data import read_examples
 from elmo.tasks.evaluation import evaluate_saved
-from elmo.tasks.inputs import sentence_bigrams
+from elmo.tasks.inputs import extra_words, sentence_bigrams
 from elmo.tasks.saved import BUNDLED_TASKS, TaskModel, load_task_model
 from elmo.tasks.trainer import split_file
 from elmo.tasks.vocab import TokenVocab
@@ -40,7 +41,7 @@ CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech
 - **Model**: recipe `{recipe}` (`elmo task train {recipe}`): {dim}-d character vectors,
   {bigram_dim}-d vectors of the character bigrams ending and starting at each character
   ({n_bigrams:,} bigrams{pruning}), lexicon features
-  (the training split's words of 2..{max_word_length} characters start / end here), a
+  (words of 2..{max_word_length} characters start / end here: the training split's{extra_words}), a
   bidirectional LSTM of {hidden} cells per direction, CRF. {elmo}{pretrained}
 - **Data**: PD1998 (People's Daily, January 1998; `elmo data fetch pd1998`), training split
   {train_examples:,} sentences; best epoch {best_epoch} of {epochs} by dev POS F1 (300 dev
@@ -61,7 +62,7 @@ As trained (float32{pruned_note}): test seg F1 {full[seg_f1]:.2f}, POS F1 {full[
 
 PD1998 is newspaper text of 1998 with its own segmentation conventions (names split into surname
 and given name, `江/nr 泽民/nr`; `--entities` joins them); other genres and conventions score lower.
-Licence of the training data: see `elmo data list` (pd1998).
+Licence of the training data: see `elmo data list` (pd1998{extra_licences}).
 """
 
 
@@ -82,6 +83,16 @@ def pretrained_note(task: TaskModel) -> str:
               if f.bigram_freeze else "")
     return (f"\n- **Pretrained vectors**: the {which} vectors started from skip-gram vectors (gensim) of "
             f"the characters of {text}{tables}.")
+
+
+def lexicon_source(task: TaskModel) -> str:
+    """The cached corpus ``[features] lexicon_extra`` comes from (its first folder under the
+    cache), or the file's path when it lies elsewhere; empty when the lexicon has no extra words."""
+    extra = task.config.features.lexicon_extra
+    if not extra:
+        return ""
+    path = Path(extra)
+    return path.relative_to(cache_root()).parts[0] if path.is_relative_to(cache_root()) else str(path)
 
 
 def prune_bigrams(task: TaskModel, min_count: int) -> int:
@@ -150,6 +161,7 @@ def main() -> None:
         print(f"{split}: trained " + "  ".join(f"{k} {results[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall"))
               + " | bundled " + "  ".join(f"{k} {scores[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall")))
     c = task.config
+    source = lexicon_source(task)
     write_text(folder / "MODEL_CARD.md", CARD.format(
         name=args.name, n_labels=len(task.labels), recipe=args.recipe, dim=c.embeddings.dim,
         bigram_dim=c.features.bigram_dim, n_bigrams=len(task.encoder.bigrams) - 2,
@@ -160,6 +172,10 @@ def main() -> None:
            "(unknown)" if kept_only else ""), max_word_length=c.features.max_word_length,
         hidden=c.model.hidden, elmo=f"ELMo from {task.bilm_name}." if task.bilm_name else "No ELMo.",
         pretrained=pretrained_note(task),
+        extra_words=(f", and the {len(extra_words(c.features)):,} of the dictionary `{source}`"
+                     if source else ""),
+        extra_licences=(f", {source}" if source else "")
+        + (", and the corpora of the pretrained vectors' text" if pretrained_note(task) else ""),
         train_examples=results["train_examples"], best_epoch=results["best_epoch"], epochs=results["epochs"],
         train_minutes=results["train_seconds"] / 60,
         size_mb=sum(p.stat().st_size for p in folder.iterdir()) / 1e6,

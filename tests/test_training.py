@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -113,6 +114,31 @@ def test_trained_model_exports_to_the_original_format_and_reloads_to_identical_v
         np.testing.assert_array_equal(a, b)
     embedded = _cli("embed", TRAIN_DATA, tmp_path / "out.hdf5", "--model", native, "-q")
     assert embedded.exit_code == 0, embedded.output
+
+
+def _assert_float16(name, dataset):
+    assert dataset.dtype == np.float16, name
+
+
+def test_a_float16_export_stores_float16_and_keeps_its_precision_when_saved_again(tmp_path):
+    config = write_config(tmp_path, training="max_steps = 2")
+    train(read_train_config(config), progress=False)
+    native = tmp_path / "run" / "model"
+    assert _cli("export", native, tmp_path / "half", "--format", "native", "--float16").exit_code == 0
+    full_size, half_size = ((folder / "weights.hdf5").stat().st_size for folder in (native, tmp_path / "half"))
+    assert half_size < full_size  # HDF5's own overhead is fixed: not half for a tiny model
+    with h5py.File(tmp_path / "half" / "weights.hdf5") as handle:
+        handle.visititems(lambda name, item: isinstance(item, h5py.Dataset) and _assert_float16(name, item))
+    half = ModelFolder.load(tmp_path / "half")
+    assert half.weights_float16 and half.softmax_float16
+    original = ModelFolder.load(native)
+    for (name, value), rounded in zip(original.bilm.state_dict().items(), half.bilm.state_dict().values()):
+        assert rounded.dtype == torch.float32, name
+        torch.testing.assert_close(rounded, value.half().float(), rtol=0, atol=0)
+    half.save(tmp_path / "again")
+    assert (tmp_path / "again" / "weights.hdf5").stat().st_size == half_size
+    refused = _cli("export", native, tmp_path / "efml", "--format", "elmoformanylangs", "--float16")
+    assert refused.exit_code != 0 and "float32 only" in refused.output
 
 
 def test_training_continues_from_a_trained_folder_and_from_original_weights(tmp_path):

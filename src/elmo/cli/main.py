@@ -304,15 +304,22 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
               help="bilm-tf: options.json + weights.hdf5 (byte-character models); native: this "
                    "package's model folder; elmoformanylangs: a folder ELMoForManyLangs' Embedder "
                    "reads (code-point or word-input models).")
-def export(model_path: Path, output_dir: Path, layout: str) -> None:
+@click.option("--float16", is_flag=True,
+              help="bilm-tf and native: store the weights (and softmax) in float16, half the size; "
+                   "they are read back as float32, within float16 rounding of the original.")
+def export(model_path: Path, output_dir: Path, layout: str, float16: bool) -> None:
     """Write MODEL (any model elmo loads: a bundled name, a model folder, an ELMoForManyLangs folder)
     in another layout."""
     from elmo.interop.elmoformanylangs import write_elmoformanylangs
 
     model = elmo.ModelFolder.load(model_path)
+    if float16 and layout == "elmoformanylangs":
+        raise click.UsageError("--float16: the elmoformanylangs layout stores float32 only")
     if layout == "bilm-tf":
-        elmo.ModelFolder(model.bilm).save(output_dir)
+        elmo.ModelFolder(model.bilm, weights_float16=float16).save(output_dir)
     elif layout == "native":
+        model.weights_float16 = model.weights_float16 or float16
+        model.softmax_float16 = model.softmax_float16 or float16
         model.save(output_dir)
     else:
         write_elmoformanylangs(model, output_dir)

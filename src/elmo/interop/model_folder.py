@@ -9,7 +9,7 @@ or this package's own layout, which is that plus what the original lacks::
     vocab.txt      the softmax (and word-input) vocabulary, one token per line
     chars.json     the character vocabulary of a code-point model (a JSON list)
     config.json    {"format": "elmo-native-3", "softmax": {...}, "softmax_float16": ...,
-                    "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
+                    "weights_float16": ..., "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
                     file above}}
     MODEL_CARD.md, training_log.csv, NOTICE   documents kept with the model, where there are any
 
@@ -87,6 +87,7 @@ class ModelFolder:
         vocabulary: the softmax and word-input vocabulary, or None (original format).
         characters: a code-point model's character vocabulary (see ``CodepointVocabulary``).
         softmax_float16: store the softmax in float16 (half the size).
+        weights_float16: store the biLM's weights in float16 (half the size; read back as float32).
         tokenizer: what tokenized the training text (see :mod:`elmo.data.tokenizers`).
         training: how the model was trained, for models trained here.
         documents: text files kept with the model, by name (see ``DOCUMENTS``).
@@ -100,6 +101,7 @@ class ModelFolder:
     softmax_float16: bool = False
     tokenizer: str = "whitespace"
     training: TrainingRecord | None = None
+    weights_float16: bool = False
     documents: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -119,7 +121,8 @@ class ModelFolder:
         check_replaceable(folder)
         with atomic_path(folder, folder=True) as temporary:
             write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
-            save_weights(self.bilm, temporary / WEIGHTS_FILE)
+            save_weights(self.bilm, temporary / WEIGHTS_FILE,
+                         torch.float16 if self.weights_float16 else torch.float32)
             for name, text in self.documents.items():
                 write_text(temporary / name, text)
             if self.is_native:
@@ -137,7 +140,8 @@ class ModelFolder:
             write_text(temporary / CHARS_FILE, json.dumps(self.characters, ensure_ascii=False))
         config = {"format": FORMAT,
                   "softmax": self.softmax_config and dataclasses.asdict(self.softmax_config),
-                  "softmax_float16": self.softmax_float16, "tokenizer": self.tokenizer,
+                  "softmax_float16": self.softmax_float16, "weights_float16": self.weights_float16,
+                  "tokenizer": self.tokenizer,
                   "training": self.training and dataclasses.asdict(self.training),
                   "sha256": {name: file_sha256(temporary / name) for name in CHECKED_FILES
                              if (temporary / name).is_file()}}
@@ -230,6 +234,7 @@ class _FolderConfig:
     sha256: dict[str, str]
     softmax: SoftmaxConfig | None = None
     softmax_float16: bool = False
+    weights_float16: bool = False
     tokenizer: str = "whitespace"
     training: TrainingRecord | None = None
 
@@ -254,7 +259,7 @@ def _load_native(folder: Path) -> ModelFolder:
         characters = json.loads(chars_path.read_text(encoding="utf-8"))
     head = None if config.softmax is None else _load_softmax(folder, config.softmax, bilm, vocabulary)
     return ModelFolder(bilm, head, config.softmax, vocabulary, characters, config.softmax_float16,
-                       config.tokenizer, config.training, _documents(folder))
+                       config.tokenizer, config.training, config.weights_float16, _documents(folder))
 
 
 def _load_softmax(folder: Path, softmax: SoftmaxConfig, bilm: BiLM, vocabulary: list[str]) -> nn.Module:

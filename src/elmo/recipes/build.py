@@ -183,7 +183,8 @@ raw text is embedded (`elmo embed`, `Embedder.embed_text`). Softmax vocabulary: 
 {encoder} (filters {[list(f) for f in cnn.filters]}, {cnn.n_highway} highway layer), 2 x {lstm.n_layers}
 LSTM layers with {lstm.dim} cells projected to {lstm.projection_dim}, skip connections,
 clipping {lstm.cell_clip} / {lstm.proj_clip}. Each token gets {lstm.n_layers + 1}
-representations of width {2 * lstm.projection_dim}.
+representations of width {2 * lstm.projection_dim}. Stored in {_precision(model.weights_float16)} (biLM)
+and {_precision(model.softmax_float16)} (softmax), read back as float32.
 
 ## Training
 {record.steps:,} steps of {config.data.batch_size} x {config.data.unroll_steps}
@@ -208,6 +209,10 @@ on a few million tokens: far from the quality of the original ELMo trained on a 
 The training corpora's licence notices are in their cache folders (`elmo data list`); the model
 weights are released under the project's licence.{_caveats(sources)}
 """
+
+
+def _precision(float16: bool) -> str:
+    return "float16" if float16 else "float32"
 
 
 def _caveats(sources: RecipeCorpora) -> str:

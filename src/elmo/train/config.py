@@ -92,6 +92,7 @@ class TrainingConfig:
     bf16: bool = False  # autocast to bfloat16 for the matrix products
     init_from: str | None = None  # a model to continue training (native folder or original files)
     softmax_float16: bool = False  # store the final model's softmax in float16 (half the size)
+    weights_float16: bool = False  # and its biLM weights (read back as float32)
 
 
 @dataclass(frozen=True)

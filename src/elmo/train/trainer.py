@@ -301,6 +301,7 @@ def _train(config: TrainConfig, context: Context, progress: bool) -> Path:
             torch.get_num_threads())
         ModelFolder(model.bilm, model.softmax, config.softmax, vocab.tokens, characters,
                     softmax_float16=config.training.softmax_float16,
+                    weights_float16=config.training.weights_float16,
                     tokenizer=config.data.tokenizer, training=record).save(final)
     context.barrier()
     return final
