@@ -39,8 +39,9 @@ DICTIONARY = {"features.lexicon_extra": "{cache}/zh-dictionary/words.txt"}  # ji
 # 14M characters): bigrams new to PD1998's training split are no longer unknown
 PRETRAINED = {**DICTIONARY, "embeddings.init": "word2vec", "features.bigram_init": "word2vec",
               "embeddings.word2vec_corpus": ["{cache}/builds/zh-small/mixed/*.txt"]}
-WORD2VEC = {"embeddings.init": "word2vec",
-            "embeddings.word2vec_corpus": ["{cache}/builds/zh-char-small/mixed/*.txt"]}
+# skip-gram character vectors of the text zh-char-small (the ELMo rows' biLM) was trained on
+WORD2VEC = {"embeddings.init": "word2vec", "embeddings.word2vec_corpus": [
+    f"{{cache}}/{corpus}/train.txt" for corpus in ("pd1998", "zh-reviews", "zh-manpages", "fortunes-zh")]}
 
 # name, recipe, overrides, seeds; trained in this order, each row's first seed before any second
 ROWS = [

@@ -5,10 +5,11 @@ training with them: how many PD1998 test words unseen in training a raw-text lex
 
 TEXT_GLOB: default the text zh-small is built from (``elmo build-model zh-small`` writes it to
 ``~/.cache/elmo/builds/zh-small/mixed/``), read as characters (spaces dropped, so no segmenter's
-decisions leak in). A candidate is a run of 2 to 5 CJK characters seen at least ``min count``
+decisions leak in). A candidate is a run of 2 to 4 CJK characters seen at least ``min count``
 times that holds together (its weakest split has pointwise mutual information ``log p(w) /
 (p(a) p(b))`` of at least ``PMI``) and is free at both ends (the entropy of the characters seen
-before it, and of those seen after it, at least ``entropy`` nats). Prints, per setting, how many
+before it, and of those seen after it, at least ``entropy`` nats; a text boundary or punctuation
+counts as a neighbour seen once). Prints, per setting, how many
 candidates there are, the share of them that are PD1998 training words, and the share of unseen
 test words (2+ characters) they cover, overall and among those the zh-dictionary lacks.
 """
@@ -26,7 +27,8 @@ from elmo.tasks.data import read_examples
 from elmo.tasks.metrics import word_spans
 
 BITS = 12  # characters beyond the 4,095 most frequent CJK ones end a run, like punctuation
-MAX_LENGTH = 5
+MAX_LENGTH = 4  # the (MAX_LENGTH + 1)-grams that give the neighbours must fit an int64 key
+assert BITS * (MAX_LENGTH + 1) <= 63
 EXAMPLES = ("搭乘", "赶路", "周遭", "绝活", "太空服", "影视部", "银行局", "同龄人")
 
 
@@ -53,28 +55,29 @@ def ngram_counts(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
     found, counts = table
+    if not len(found):
+        return np.zeros(len(keys), counts.dtype)
     at = np.minimum(np.searchsorted(found, keys), len(found) - 1)
     return np.where(found[at] == keys, counts[at], 0)
 
 
-def neighbour_entropy(keys: np.ndarray, n: int, longer: tuple[np.ndarray, np.ndarray],
-                      side: str) -> np.ndarray:
-    """Entropy (nats) of the character after (``side="right"``) or before each n-gram, from the
-    (n+1)-gram counts."""
-    found, counts = longer
+def neighbour_entropy(keys: np.ndarray, counts: np.ndarray, n: int,
+                      longer: tuple[np.ndarray, np.ndarray], side: str) -> np.ndarray:
+    """Entropy (nats) of the character after (``side="right"``) or before each n-gram (``keys``,
+    seen ``counts`` times), from the (n+1)-gram counts; the occurrences no (n+1)-gram continues
+    (a boundary follows) count as distinct neighbours, each seen once."""
+    found, seen = longer
     stems = found >> BITS if side == "right" else found & ((1 << (BITS * n)) - 1)
     order = np.argsort(stems, kind="stable")
-    stems, counts = stems[order], counts[order].astype(np.float64)
-    total = np.concatenate([[0.0], np.cumsum(counts)])
-    weighted = np.concatenate([[0.0], np.cumsum(counts * np.log(counts))])
+    stems, seen = stems[order], seen[order].astype(np.float64)
+    weighted = np.concatenate([[0.0], np.cumsum(seen * np.log(seen))])
     lo, hi = np.searchsorted(stems, keys, "left"), np.searchsorted(stems, keys, "right")
-    mass = np.maximum(total[hi] - total[lo], 1.0)
-    return np.log(mass) - (weighted[hi] - weighted[lo]) / mass
+    return np.log(counts) - (weighted[hi] - weighted[lo]) / counts
 
 
 def candidates(ids: np.ndarray, alphabet: list[str], min_count: int) -> list[tuple[str, int, float, float]]:
-    """(word, count, weakest-split PMI, smaller branching entropy) of every n-gram of 2..5
-    characters seen ``min_count`` times."""
+    """(word, count, weakest-split PMI, smaller branching entropy) of every n-gram of
+    2..``MAX_LENGTH`` characters seen ``min_count`` times."""
     tables = {n: ngram_counts(ids, n) for n in range(1, MAX_LENGTH + 2)}
     total = tables[1][1].sum()
     rows = []
@@ -86,8 +89,8 @@ def candidates(ids: np.ndarray, alphabet: list[str], min_count: int) -> list[tup
             low = BITS * (n - cut)
             pmi = np.minimum(pmi, np.log(counts * total / (lookup(tables[cut], keys >> low)
                                                            * lookup(tables[n - cut], keys & ((1 << low) - 1)))))
-        entropy = np.minimum(neighbour_entropy(keys, n, tables[n + 1], "left"),
-                             neighbour_entropy(keys, n, tables[n + 1], "right"))
+        entropy = np.minimum(neighbour_entropy(keys, counts, n, tables[n + 1], "left"),
+                             neighbour_entropy(keys, counts, n, tables[n + 1], "right"))
         mask = (1 << BITS) - 1
         for key, count, cohesion, free in zip(keys.tolist(), counts, pmi, entropy):
             word = "".join(alphabet[(key >> (BITS * (n - 1 - j))) & mask] for j in range(n))

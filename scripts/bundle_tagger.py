@@ -16,14 +16,17 @@ split come first, then the most frequent of the word2vec text, see ``[features] 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
 
 import torch
 
-from elmo.corpora.cache import cache_root
+from elmo import config_files
+from elmo.corpora import cache_root
 from elmo.files import write_text
+from elmo.tasks.config import TASK_RECIPES, TaskConfig, read_task_config
 from elmo.tasks.data import read_examples
 from elmo.tasks.evaluation import evaluate_saved
 from elmo.tasks.inputs import extra_words, sentence_bigrams
@@ -38,7 +41,7 @@ CARD = """# {name}: Chinese lexical analysis (word segmentation + part of speech
 
 - **Task**: joint segmentation + POS as character tags (`B-TAG` / `I-TAG`, {n_labels} labels over
   the PD1998 tag set), decoded by a linear-chain CRF allowing only valid transitions.
-- **Model**: recipe `{recipe}` (`elmo task train {recipe}`): {dim}-d character vectors,
+- **Model**: recipe `{recipe}` (`elmo task train {recipe}{overrides}`): {dim}-d character vectors,
   {bigram_dim}-d vectors of the character bigrams ending and starting at each character
   ({n_bigrams:,} bigrams{pruning}), lexicon features
   (words of 2..{max_word_length} characters start / end here: the training split's{extra_words}), a
@@ -85,14 +88,35 @@ def pretrained_note(task: TaskModel) -> str:
             f"the characters of {text}{tables}.")
 
 
+def portable(value):
+    """``value`` (a setting) with the corpus cache's path written as ``{cache}``, as in recipes."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(portable(item) for item in value)
+    return value.replace(str(cache_root()), "{cache}") if isinstance(value, str) else value
+
+
+def recipe_overrides(config: TaskConfig, recipe: str) -> list[str]:
+    """The ``--set section.key=value`` that turn ``recipe`` into ``config`` (the output folder
+    aside), values in TOML."""
+    base = read_task_config(config_files.find_config(recipe, TASK_RECIPES))
+    found = []
+    for section in dataclasses.fields(config):
+        mine, theirs = getattr(config, section.name), getattr(base, section.name)
+        for setting in dataclasses.fields(mine):
+            value = getattr(mine, setting.name)
+            if setting.name != "output_dir" and value != getattr(theirs, setting.name):
+                found.append(f"{section.name}.{setting.name}={json.dumps(portable(value), ensure_ascii=False)}")
+    return found
+
+
 def lexicon_source(task: TaskModel) -> str:
     """The cached corpus ``[features] lexicon_extra`` comes from (its first folder under the
-    cache), or the file's path when it lies elsewhere; empty when the lexicon has no extra words."""
+    cache), or the file's name when it lies elsewhere; empty when the lexicon has no extra words."""
     extra = task.config.features.lexicon_extra
     if not extra:
         return ""
     path = Path(extra)
-    return path.relative_to(cache_root()).parts[0] if path.is_relative_to(cache_root()) else str(path)
+    return path.relative_to(cache_root()).parts[0] if path.is_relative_to(cache_root()) else path.name
 
 
 def prune_bigrams(task: TaskModel, min_count: int) -> int:
@@ -151,17 +175,19 @@ def main() -> None:
                                 mean_unknown=False) if args.keep_bigrams else 0)
     if kept_only:
         print(f"bigrams after the first {args.keep_bigrams:,}, dropped: {kept_only:,}")
+    overrides = recipe_overrides(task.config, args.recipe)
+    c, source, pretrained = task.config, lexicon_source(task), pretrained_note(task)
+    task.config = dataclasses.replace(  # the bundled copy names cached files {cache}/..., not by our path
+        c, embeddings=dataclasses.replace(c.embeddings, word2vec_corpus=portable(c.embeddings.word2vec_corpus)),
+        features=dataclasses.replace(c.features, lexicon_extra=portable(c.features.lexicon_extra)))
     folder = BUNDLED_TASKS / args.name
     task.save(folder, dtype=torch.float16, int8_tables=args.int8_tables)
-    scores = {split: evaluate_saved(folder, split, progress=False) for split in ("dev", "test")}
-    bundled = load_task_model(folder)
-    bundled.scores = scores
-    bundled.save(folder, dtype=torch.float16, int8_tables=args.int8_tables)
+    task.scores = {split: evaluate_saved(folder, split, progress=False) for split in ("dev", "test")}
+    task.save(folder, dtype=torch.float16, int8_tables=args.int8_tables)  # the same, with its scores
+    scores = task.scores
     for split in ("dev", "test"):
         print(f"{split}: trained " + "  ".join(f"{k} {results[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall"))
               + " | bundled " + "  ".join(f"{k} {scores[split][k]:.2f}" for k in ("seg_f1", "pos_f1", "oov_recall")))
-    c = task.config
-    source = lexicon_source(task)
     write_text(folder / "MODEL_CARD.md", CARD.format(
         name=args.name, n_labels=len(task.labels), recipe=args.recipe, dim=c.embeddings.dim,
         bigram_dim=c.features.bigram_dim, n_bigrams=len(task.encoder.bigrams) - 2,
@@ -171,11 +197,11 @@ def main() -> None:
         + (f"; after training, the {kept_only:,} after the first {args.keep_bigrams:,} were dropped "
            "(unknown)" if kept_only else ""), max_word_length=c.features.max_word_length,
         hidden=c.model.hidden, elmo=f"ELMo from {task.bilm_name}." if task.bilm_name else "No ELMo.",
-        pretrained=pretrained_note(task),
+        pretrained=pretrained, overrides="".join(f" --set '{item}'" for item in overrides),
         extra_words=(f", and the {len(extra_words(c.features)):,} of the dictionary `{source}`"
                      if source else ""),
         extra_licences=(f", {source}" if source else "")
-        + (", and the corpora of the pretrained vectors' text" if pretrained_note(task) else ""),
+        + (", and the corpora of the pretrained vectors' text" if pretrained else ""),
         train_examples=results["train_examples"], best_epoch=results["best_epoch"], epochs=results["epochs"],
         train_minutes=results["train_seconds"] / 60,
         size_mb=sum(p.stat().st_size for p in folder.iterdir()) / 1e6,

@@ -150,17 +150,17 @@ def test_a_damaged_file_in_a_model_folder_is_named_not_loaded(tmp_path):
         elmo.load(folder)
 
 
-@pytest.mark.parametrize("name", [TINY, "en-small"])
-def test_a_saved_model_folder_keeps_its_documents_and_its_softmax_precision(tmp_path, name):
+@pytest.mark.parametrize("name", [TINY, "en-small", "zh-small"])
+def test_a_saved_model_folder_keeps_its_documents_and_its_precision(tmp_path, name):
     original = elmo.ModelFolder.load(name)
     elmo.load(name).save_pretrained(tmp_path / "saved")
     again = elmo.ModelFolder.load(tmp_path / "saved")
     assert again.documents == original.documents and again.documents  # NOTICE, model card, log
-    assert again.softmax_float16 == original.softmax_float16
-    assert again.training == original.training
-    if original.softmax is not None:
-        source = elmo.interop.model_folder.BUNDLED_DIR / name / "extra.pt"
-        assert (tmp_path / "saved" / "extra.pt").stat().st_size == source.stat().st_size
+    assert (again.softmax_float16, again.weights_float16) == (original.softmax_float16, original.weights_float16)
+    assert again.training == original.training and again.rounding == original.rounding
+    for file in ("extra.pt", "weights.hdf5") if original.softmax is not None else ():
+        source = elmo.interop.model_folder.BUNDLED_DIR / name / file
+        assert (tmp_path / "saved" / file).stat().st_size == source.stat().st_size
 
 
 def test_a_model_is_not_saved_over_a_folder_of_other_files(tmp_path):

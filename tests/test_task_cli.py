@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
 from click.testing import CliRunner
+from training_configs import write_config
 
 from elmo.cli.main import main
-from elmo.errors import ConfigError
+from elmo.errors import ConfigError, ModelFileError
+from elmo.interop.model_folder import ModelFolder
 from elmo.tasks.config import read_task_config
+from elmo.tasks.predict import Predictor
+from elmo.train.config import read_train_config
+from elmo.train.trainer import train
 
 TAGGED = ["我们/r 喜欢/v 北京/ns 。/w", "他/r 喜欢/v 上海/ns 。/w", "我们/r 去/v 北京/ns", "他/r 去/v 上海/ns 。/w"]
 LABELLED = ["pos\t很 好 的 书", "neg\t太 差 了", "pos\t好 书", "neg\t差 的 书"]
@@ -93,6 +100,28 @@ def test_a_run_saved_before_a_setting_existed_resumes_with_its_default(tmp_path,
     torch.save(checkpoint, checkpoint_file)
     resumed = runner.invoke(main, ["task", "train", config, "-q"])
     assert resumed.exit_code == 0, resumed.output
+
+
+def test_a_task_model_runs_on_its_bilm_stored_again_in_float16_and_not_on_another(tmp_path, runner):
+    train(read_train_config(write_config(tmp_path, training="max_steps = 2")), progress=False)
+    bilm = tmp_path / "run" / "model"  # a native folder (the biLM has a softmax)
+    config = Path(_config(tmp_path, "seg-pos", TAGGED))
+    config.write_text(config.read_text(encoding="utf-8").replace('"bilm-tf-tiny"', f'"{bilm}"'), encoding="utf-8")
+    task_model = tmp_path / "task" / "model"
+    trained = runner.invoke(main, ["task", "train", str(config), "-q", "--set", f"training.output_dir={task_model.parent}"])
+    assert trained.exit_code == 0, trained.output
+    tagged = Predictor(task_model).words("我们喜欢上海。")
+    assert runner.invoke(main, ["export", str(bilm), str(tmp_path / "half"), "--format", "native",
+                                "--float16"]).exit_code == 0
+    shutil.rmtree(bilm)
+    (tmp_path / "half").rename(bilm)
+    assert Predictor(task_model).words("我们喜欢上海。") == tagged  # a new Predictor: checked again
+    folder = ModelFolder.load(bilm)
+    with torch.no_grad():
+        next(folder.bilm.parameters()).add_(0.5)  # other weights, saved as float16 once more
+    folder.save(bilm)
+    with pytest.raises(ModelFileError, match="not the one the task model was trained with"):
+        Predictor(task_model)
 
 
 def test_classify_raw_text(tmp_path, runner):

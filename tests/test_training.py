@@ -116,8 +116,11 @@ def test_trained_model_exports_to_the_original_format_and_reloads_to_identical_v
     assert embedded.exit_code == 0, embedded.output
 
 
-def _assert_float16(name, dataset):
-    assert dataset.dtype == np.float16, name
+def _dataset_dtypes(weight_file) -> set:
+    dtypes = set()
+    with h5py.File(weight_file) as handle:
+        handle.visititems(lambda name, item: dtypes.add(item.dtype) if isinstance(item, h5py.Dataset) else None)
+    return dtypes
 
 
 def test_a_float16_export_stores_float16_and_keeps_its_precision_when_saved_again(tmp_path):
@@ -125,20 +128,32 @@ def test_a_float16_export_stores_float16_and_keeps_its_precision_when_saved_agai
     train(read_train_config(config), progress=False)
     native = tmp_path / "run" / "model"
     assert _cli("export", native, tmp_path / "half", "--format", "native", "--float16").exit_code == 0
-    full_size, half_size = ((folder / "weights.hdf5").stat().st_size for folder in (native, tmp_path / "half"))
-    assert half_size < full_size  # HDF5's own overhead is fixed: not half for a tiny model
-    with h5py.File(tmp_path / "half" / "weights.hdf5") as handle:
-        handle.visititems(lambda name, item: isinstance(item, h5py.Dataset) and _assert_float16(name, item))
+    assert _dataset_dtypes(native / "weights.hdf5") == {np.dtype("float32")}
+    assert _dataset_dtypes(tmp_path / "half" / "weights.hdf5") == {np.dtype("float16")}
     half = ModelFolder.load(tmp_path / "half")
     assert half.weights_float16 and half.softmax_float16
     original = ModelFolder.load(native)
-    for (name, value), rounded in zip(original.bilm.state_dict().items(), half.bilm.state_dict().values()):
+    for (name, value), rounded in zip(original.bilm.state_dict().items(), half.bilm.state_dict().values(),
+                                      strict=True):
         assert rounded.dtype == torch.float32, name
         torch.testing.assert_close(rounded, value.half().float(), rtol=0, atol=0)
     half.save(tmp_path / "again")
-    assert (tmp_path / "again" / "weights.hdf5").stat().st_size == half_size
-    refused = _cli("export", native, tmp_path / "efml", "--format", "elmoformanylangs", "--float16")
+    assert _dataset_dtypes(tmp_path / "again" / "weights.hdf5") == {np.dtype("float16")}
+    assert ModelFolder.load(tmp_path / "again").rounding == half.rounding
+    assert _cli("export", tmp_path / "half", tmp_path / "original-layout").exit_code == 0  # stays float16
+    assert _dataset_dtypes(tmp_path / "original-layout" / "weights.hdf5") == {np.dtype("float16")}
+
+
+def test_float16_is_refused_for_the_elmoformanylangs_layout(tmp_path):
+    refused = _cli("export", "zh-char-small", tmp_path / "efml", "--format", "elmoformanylangs", "--float16")
     assert refused.exit_code != 0 and "float32 only" in refused.output
+
+
+def test_a_recipe_can_ask_for_float16_weights(tmp_path):
+    config = write_config(tmp_path, training="max_steps = 2\nweights_float16 = true")
+    train(read_train_config(config), progress=False)
+    assert _dataset_dtypes(tmp_path / "run" / "model" / "weights.hdf5") == {np.dtype("float16")}
+    assert ModelFolder.load(tmp_path / "run" / "model").weights_float16
 
 
 def test_training_continues_from_a_trained_folder_and_from_original_weights(tmp_path):

@@ -306,7 +306,9 @@ def perplexity(model_path: Path, data: tuple[str, ...], batch_size: int, unroll_
                    "reads (code-point or word-input models).")
 @click.option("--float16", is_flag=True,
               help="bilm-tf and native: store the weights (and softmax) in float16, half the size; "
-                   "they are read back as float32, within float16 rounding of the original.")
+                   "they are read back as float32, within float16 rounding of the original (a "
+                   "float16 model stays float16). A native folder remembers the original's "
+                   "fingerprint, so task models trained on the original run on it.")
 def export(model_path: Path, output_dir: Path, layout: str, float16: bool) -> None:
     """Write MODEL (any model elmo loads: a bundled name, a model folder, an ELMoForManyLangs folder)
     in another layout."""
@@ -316,10 +318,10 @@ def export(model_path: Path, output_dir: Path, layout: str, float16: bool) -> No
     if float16 and layout == "elmoformanylangs":
         raise click.UsageError("--float16: the elmoformanylangs layout stores float32 only")
     if layout == "bilm-tf":
-        elmo.ModelFolder(model.bilm, weights_float16=float16).save(output_dir)
+        elmo.ModelFolder(model.bilm, weights_float16=float16 or model.weights_float16).save(output_dir)
     elif layout == "native":
-        model.weights_float16 = model.weights_float16 or float16
-        model.softmax_float16 = model.softmax_float16 or float16
+        if float16:
+            model.store_float16()
         model.save(output_dir)
     else:
         write_elmoformanylangs(model, output_dir)

@@ -67,10 +67,11 @@ def load_weights(bilm: BiLM, weight_file: str | Path) -> None:
             stored.set(torch.from_numpy(values))
 
 
-def save_weights(bilm: BiLM, weight_file: str | Path, dtype: torch.dtype = torch.float32) -> None:
+def save_weights(bilm: BiLM, weight_file: str | Path, float16: bool = False) -> None:
     """Write ``bilm``'s tensors as datasets named and shaped as the original writes them (plus
     ``word_embedding`` for models with word input, which the original format lacks), float32 as
     the original does or float16 (half the size; :func:`load_weights` reads either as float32)."""
+    dtype = torch.float16 if float16 else torch.float32
     with atomic_path(weight_file) as temporary, h5py.File(temporary, "w") as handle, torch.no_grad():
         for stored in _stored_tensors(bilm):
             handle.create_dataset(stored.name, data=stored.get().to("cpu", dtype).numpy())

@@ -9,7 +9,7 @@ or this package's own layout, which is that plus what the original lacks::
     vocab.txt      the softmax (and word-input) vocabulary, one token per line
     chars.json     the character vocabulary of a code-point model (a JSON list)
     config.json    {"format": "elmo-native-3", "softmax": {...}, "softmax_float16": ...,
-                    "weights_float16": ..., "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
+                    "weights_float16": ..., "rounding": {...}, "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
                     file above}}
     MODEL_CARD.md, training_log.csv, NOTICE   documents kept with the model, where there are any
 
@@ -34,7 +34,7 @@ from torch import nn
 from elmo.config import SoftmaxConfig, read_options
 from elmo.config_files import parse_section
 from elmo.errors import ConfigError, ModelFileError
-from elmo.files import atomic_path, file_sha256, write_text
+from elmo.files import atomic_path, file_sha256, weights_fingerprint, write_text
 from elmo.interop.bilm_tf import load_weights, save_weights
 from elmo.modules.bilm import BiLM
 from elmo.modules.softmax import build_softmax
@@ -76,6 +76,16 @@ class TrainingRecord:
     heldout: HeldoutPerplexity | None = None
 
 
+@dataclass(frozen=True)
+class Rounding:
+    """Weights rounded to float16 from float32 ones: the fingerprints
+    (:func:`elmo.files.weights_fingerprint`) of both, so task models trained on the float32
+    weights still run on the float16 ones (:func:`elmo.tasks.features.check_bilm`)."""
+
+    float32: str
+    float16: str
+
+
 @dataclass
 class ModelFolder:
     """A model's network and everything its folder says about it.
@@ -87,9 +97,10 @@ class ModelFolder:
         vocabulary: the softmax and word-input vocabulary, or None (original format).
         characters: a code-point model's character vocabulary (see ``CodepointVocabulary``).
         softmax_float16: store the softmax in float16 (half the size).
-        weights_float16: store the biLM's weights in float16 (half the size; read back as float32).
         tokenizer: what tokenized the training text (see :mod:`elmo.data.tokenizers`).
         training: how the model was trained, for models trained here.
+        weights_float16: store the biLM's weights in float16 (half the size; read back as float32).
+        rounding: for float16 weights rounded from float32 ones here, the fingerprints of both.
         documents: text files kept with the model, by name (see ``DOCUMENTS``).
     """
 
@@ -102,6 +113,7 @@ class ModelFolder:
     tokenizer: str = "whitespace"
     training: TrainingRecord | None = None
     weights_float16: bool = False
+    rounding: Rounding | None = None
     documents: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -109,6 +121,17 @@ class ModelFolder:
         """True when the model needs this package's layout: it has a softmax, or reads words or
         code points (the original layout holds a byte-character biLM alone)."""
         return any(part is not None for part in (self.softmax, self.vocabulary, self.characters))
+
+    def store_float16(self) -> None:
+        """Round the biLM's weights to float16 and save them (and the softmax) so from now on;
+        :attr:`rounding` records the fingerprints before and after."""
+        if not self.weights_float16:
+            before = weights_fingerprint(self.bilm)
+            with torch.no_grad():
+                for parameter in self.bilm.parameters():
+                    parameter.copy_(parameter.half().float())
+            self.rounding = Rounding(before, weights_fingerprint(self.bilm))
+        self.weights_float16 = self.softmax_float16 = True
 
     def save(self, folder: str | Path) -> Path:
         """Write the folder atomically, in the native layout if :attr:`is_native`, else the original."""
@@ -121,8 +144,7 @@ class ModelFolder:
         check_replaceable(folder)
         with atomic_path(folder, folder=True) as temporary:
             write_text(temporary / OPTIONS_FILE, _json(self.bilm.config.to_options()))
-            save_weights(self.bilm, temporary / WEIGHTS_FILE,
-                         torch.float16 if self.weights_float16 else torch.float32)
+            save_weights(self.bilm, temporary / WEIGHTS_FILE, self.weights_float16)
             for name, text in self.documents.items():
                 write_text(temporary / name, text)
             if self.is_native:
@@ -140,7 +162,9 @@ class ModelFolder:
             write_text(temporary / CHARS_FILE, json.dumps(self.characters, ensure_ascii=False))
         config = {"format": FORMAT,
                   "softmax": self.softmax_config and dataclasses.asdict(self.softmax_config),
-                  "softmax_float16": self.softmax_float16, "weights_float16": self.weights_float16,
+                  "softmax_float16": self.softmax_float16,
+                  **({"weights_float16": True, "rounding": self.rounding and dataclasses.asdict(self.rounding)}
+                     if self.weights_float16 else {}),  # absent otherwise: older versions read the folder
                   "tokenizer": self.tokenizer,
                   "training": self.training and dataclasses.asdict(self.training),
                   "sha256": {name: file_sha256(temporary / name) for name in CHECKED_FILES
@@ -235,6 +259,7 @@ class _FolderConfig:
     softmax: SoftmaxConfig | None = None
     softmax_float16: bool = False
     weights_float16: bool = False
+    rounding: Rounding | None = None
     tokenizer: str = "whitespace"
     training: TrainingRecord | None = None
 
@@ -258,8 +283,10 @@ def _load_native(folder: Path) -> ModelFolder:
             raise ModelFileError(f"{folder}: {CHARS_FILE} is missing (the model reads code points)")
         characters = json.loads(chars_path.read_text(encoding="utf-8"))
     head = None if config.softmax is None else _load_softmax(folder, config.softmax, bilm, vocabulary)
-    return ModelFolder(bilm, head, config.softmax, vocabulary, characters, config.softmax_float16,
-                       config.tokenizer, config.training, config.weights_float16, _documents(folder))
+    return ModelFolder(bilm, head, config.softmax, vocabulary, characters,
+                       softmax_float16=config.softmax_float16, tokenizer=config.tokenizer,
+                       training=config.training, weights_float16=config.weights_float16,
+                       rounding=config.rounding, documents=_documents(folder))
 
 
 def _load_softmax(folder: Path, softmax: SoftmaxConfig, bilm: BiLM, vocabulary: list[str]) -> nn.Module:

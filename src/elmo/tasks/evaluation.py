@@ -7,7 +7,7 @@ from elmo.embed.embedder import Embedder
 from elmo.errors import ModelFileError
 from elmo.tasks.batches import TaskData
 from elmo.tasks.data import read_examples
-from elmo.tasks.features import layer_store, model_key
+from elmo.tasks.features import check_bilm, layer_store
 from elmo.tasks.saved import load_task_model
 from elmo.tasks.trainer import evaluate, split_file
 
@@ -23,9 +23,8 @@ def evaluate_saved(folder: str | Path, split: str = "test", data_file: str | Pat
     store = None
     if task.bilm_name:
         embedder = Embedder.from_pretrained(task.bilm_name)
-        if model_key(embedder) != task.bilm_key:
-            raise ModelFileError(f"{folder}: the biLM {task.bilm_name!r} is not the one it was trained with")
+        check_bilm(embedder, task.bilm_key, folder)
         store = layer_store(embedder, [e.tokens for e in examples], progress=progress,
-                            batch_size=task.config.elmo.batch_size, key=task.bilm_key)
+                            batch_size=task.config.elmo.batch_size)
     data = TaskData(examples, task.encoder, task.labels, task.config.data.is_classification, store)
     return evaluate(task, data)

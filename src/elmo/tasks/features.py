@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from elmo.corpora.cache import cache_root
 from elmo.embed.embedder import Embedder
+from elmo.errors import ModelFileError
 from elmo.files import atomic_path, shared_cache_lock, weights_fingerprint, write_text
 
 BLOCK = 256  # sentences embedded between progress saves
@@ -43,6 +44,20 @@ class LayerStore:
 def model_key(embedder: Embedder) -> str:
     """Short fingerprint of the biLM's weights."""
     return weights_fingerprint(embedder.bilm)[:16]
+
+
+def check_bilm(embedder: Embedder, trained_with: str | None, folder: str | Path) -> None:
+    """Refuse a biLM other than the one the task model in ``folder`` was trained with (fingerprint
+    ``trained_with``); those weights rounded to float16 (``ModelFolder.rounding``) are the same biLM.
+
+    Raises:
+        ModelFileError: the weights differ.
+    """
+    key, rounding = model_key(embedder), embedder.model_folder.rounding
+    rounded_from = rounding.float32[:16] if rounding and rounding.float16[:16] == key else None
+    if trained_with not in {key, rounded_from}:
+        raise ModelFileError(f"{folder}: the biLM {embedder.name!r} found now is not the one the task "
+                             "model was trained with (its weights differ)")
 
 
 def content_key(sentences: Sequence[Sequence[str]]) -> str:

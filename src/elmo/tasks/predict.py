@@ -16,9 +16,9 @@ import torch
 
 from elmo.data.tokenizers import get_tokenizer
 from elmo.embed.embedder import Embedder
-from elmo.errors import InputError, ModelFileError
+from elmo.errors import InputError
 from elmo.tasks.data import ENTITY_TYPES
-from elmo.tasks.features import model_key
+from elmo.tasks.features import check_bilm
 from elmo.tasks.inputs import read_words
 from elmo.tasks.metrics import Span, entity_spans, word_spans
 from elmo.tasks.saved import DEFAULT_TAGGER, TaskModel, load_task_model
@@ -60,9 +60,8 @@ class Predictor:
                 raise InputError(f"{folder} reads no lexicon, so a dictionary cannot help it")
             encoder.lexicon = encoder.lexicon.extended(read_words(dictionary, "dictionary"))
         self.embedder = Embedder.from_pretrained(self.task.bilm_name) if self.task.bilm_name else None
-        if self.embedder is not None and model_key(self.embedder) != self.task.bilm_key:
-            raise ModelFileError(f"{folder}: the biLM {self.task.bilm_name!r} found now is not the one the "
-                                 f"task model was trained with (its weights differ)")
+        if self.embedder is not None:
+            check_bilm(self.embedder, self.task.bilm_key, folder)
         self.tokenize = get_tokenizer(self.task.tokenizer)
         self.batch_size = batch_size
 
