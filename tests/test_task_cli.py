@@ -15,6 +15,7 @@ from elmo.errors import ConfigError, ModelFileError
 from elmo.interop.model_folder import ModelFolder
 from elmo.tasks.config import read_task_config
 from elmo.tasks.predict import Predictor
+from elmo.tasks.trainer import prepare
 from elmo.train.config import read_train_config
 from elmo.train.trainer import train
 
@@ -136,6 +137,23 @@ def test_classify_raw_text(tmp_path, runner):
     assert empty.exit_code == 2 and "line 2 is empty" in empty.output
     wrong = runner.invoke(main, ["tag", "--model", model], input="好\n")
     assert wrong.exit_code == 2 and "elmo classify" in wrong.output
+
+
+def test_a_classifier_reads_the_first_max_tokens_of_each_text_in_training_and_prediction(tmp_path, runner):
+    long_texts = [f"{label}\t{text} " + " ".join(["噪"] * 50) for label, _, text in
+                  (line.partition("\t") for line in LABELLED)]  # the label is in the first tokens only
+    config = _config(tmp_path, "labels", long_texts)
+    result = runner.invoke(main, ["task", "train", config, "-q", "--set", "data.max_tokens=4"])
+    assert result.exit_code == 0, result.output
+    prepared = prepare(read_task_config(config, {"data.max_tokens": 4}), progress=False)
+    assert {len(e.tokens) for data in (prepared.train, prepared.dev, prepared.test) for e in data.examples} <= {2, 3, 4}
+    predictor = Predictor(tmp_path / "run" / "model")
+    seen = []
+    predictor.predict = lambda sentences: seen.extend(sentences) or [["pos"]] * len(sentences)
+    predictor.classify_lines(["好 书 " + " ".join(["噪"] * 50)])
+    assert [list(tokens) for tokens in seen] == [["好", "书", "噪", "噪"]]
+    with pytest.raises(ConfigError, match="max_tokens .* is for classification"):
+        read_task_config(_config(tmp_path, "seg-pos", TAGGED), {"data.max_tokens": 4})
 
 
 def test_bad_input_is_one_line_error(tmp_path, runner):

@@ -58,6 +58,8 @@ class TaskDataConfig:
     train_fraction: float = 1.0  # then a random fraction of them (seeded by data_seed)
     data_seed: int = 0
     max_dev: int | None = None
+    max_tokens: int | None = None  # classification: read the first N tokens of each text (long
+    #                                documents: their title and lead), in training and prediction
 
     @property
     def is_classification(self) -> bool:
@@ -203,6 +205,8 @@ def _check(config: TaskConfig, source: str) -> None:
          "[data] give either corpus (a fetched corpus name) or train (a file), not both"),
         (data.corpus is not None or data.dev is not None, "[data] with train = ..., give dev = ... too"),
         (0.0 < data.train_fraction <= 1.0, "[data] train_fraction must be in (0, 1]"),
+        (data.max_tokens is None or (data.is_classification and data.max_tokens >= 1),
+         "[data] max_tokens (>= 1) is for classification (format = 'labels'): tagging labels every token"),
         (config.elmo.mix in MIX_MODES, f"[elmo] mix must be one of {MIX_MODES}"),
         (config.embeddings.init in EMBEDDING_INITS, f"[embeddings] init must be one of {EMBEDDING_INITS}"),
         (config.embeddings.init != "word2vec" or config.embeddings.word2vec_corpus,

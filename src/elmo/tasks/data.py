@@ -33,8 +33,10 @@ class Example:
     words: tuple[str, ...] = ()
 
 
-def read_examples(path: str | Path, data_format: str, limit: int | None = None) -> list[Example]:
-    """Read a labelled file; ``limit`` keeps the first N examples. Blank lines are skipped."""
+def read_examples(path: str | Path, data_format: str, limit: int | None = None,
+                  max_tokens: int | None = None) -> list[Example]:
+    """Read a labelled file; ``limit`` keeps the first N examples, ``max_tokens`` the first N
+    tokens of each text (classification only). Blank lines are skipped."""
     if data_format not in FORMATS:
         raise InputError(f"unknown data format {data_format!r}; choose one of {', '.join(FORMATS)}")
     path = Path(path)
@@ -48,7 +50,10 @@ def read_examples(path: str | Path, data_format: str, limit: int | None = None) 
                 if limit is not None and len(examples) >= limit:
                     break
                 if line.strip():
-                    examples.append(parse(line.rstrip("\n"), f"{path}:{number}"))
+                    example = parse(line.rstrip("\n"), f"{path}:{number}")
+                    if max_tokens is not None and data_format == "labels":
+                        example = Example(example.tokens[:max_tokens], example.labels)
+                    examples.append(example)
         except UnicodeDecodeError:
             raise InputError(f"{path}: not valid UTF-8 (after line {number})") from None
     if not examples:

@@ -19,7 +19,7 @@ def evaluate_saved(folder: str | Path, split: str = "test", data_file: str | Pat
     path = Path(data_file) if data_file is not None else split_file(task.config, split)
     if path is None:
         raise ModelFileError(f"{folder}: its config names no {split} file; give one with --data")
-    examples = read_examples(path, task.config.data.format)
+    examples = read_examples(path, task.config.data.format, max_tokens=task.config.data.max_tokens)
     store = None
     if task.bilm_name:
         embedder = Embedder.from_pretrained(task.bilm_name)

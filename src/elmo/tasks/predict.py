@@ -128,6 +128,7 @@ class Predictor:
         for number, tokens in enumerate(sentences, first_line):
             if not tokens:
                 raise InputError(f"line {number} is empty: nothing to classify")
+        sentences = [tokens[: self.task.config.data.max_tokens] for tokens in sentences]
         return [labels[0] for labels in self.predict(sentences)]
 
     def _predict_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:

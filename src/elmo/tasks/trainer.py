@@ -112,12 +112,12 @@ def training_rows(n: int, fraction: float, seed: int) -> list[int]:
 def prepare(config: TaskConfig, cache: str | Path | None = None, progress: bool = True) -> Prepared:
     """Everything training needs, from the config alone."""
     data = config.data
-    train_all = read_examples(split_file(config, "train"), data.format, data.max_train)
+    train_all = read_examples(split_file(config, "train"), data.format, data.max_train, data.max_tokens)
     rows = training_rows(len(train_all), data.train_fraction, data.data_seed)
     train = [train_all[i] for i in rows]
-    dev = read_examples(split_file(config, "dev"), data.format, data.max_dev)
+    dev = read_examples(split_file(config, "dev"), data.format, data.max_dev, data.max_tokens)
     test_file = split_file(config, "test")
-    test = read_examples(test_file, data.format) if test_file is not None else None
+    test = read_examples(test_file, data.format, max_tokens=data.max_tokens) if test_file is not None else None
     embedder = Embedder.from_pretrained(config.elmo.model) if config.elmo.model else None
     embeddings, features, seed = config.embeddings, config.features, config.training.seed
     # word2vec vectors are a resource every seed of a task shares (trained once, with gensim's seed 0)
