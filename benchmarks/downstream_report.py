@@ -216,6 +216,7 @@ def print_table() -> None:
                                        ("ner-elmo", "ner-random", "entity_f1"),
                                        ("brown-elmo", "brown-random", "accuracy"),
                                        ("reviews-elmo", "reviews-random", "accuracy"),
+                                       ("news-elmo", "news-random", "accuracy"),
                                        ("reviews-textcnn-elmo", "reviews-textcnn-random", "accuracy"),
                                        ("reviews-textrcnn-elmo", "reviews-textrcnn-random", "accuracy")]:
         ours, base = metric_mean(elmo_row, metric), metric_mean(base_row, metric)
