@@ -9,7 +9,8 @@ or this package's own layout, which is that plus what the original lacks::
     vocab.txt      the softmax (and word-input) vocabulary, one token per line
     chars.json     the character vocabulary of a code-point model (a JSON list)
     config.json    {"format": "elmo-native-3", "softmax": {...}, "softmax_float16": ...,
-                    "weights_float16": ..., "rounding": {...}, "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
+                    "weights_float16": true and "rounding": {...} (only for float16 weights),
+                    "tokenizer": ..., "training": {...}, "sha256": {file name: SHA-256 of each
                     file above}}
     MODEL_CARD.md, training_log.csv, NOTICE   documents kept with the model, where there are any
 
@@ -123,8 +124,8 @@ class ModelFolder:
         return any(part is not None for part in (self.softmax, self.vocabulary, self.characters))
 
     def store_float16(self) -> None:
-        """Round the biLM's weights to float16 and save them (and the softmax) so from now on;
-        :attr:`rounding` records the fingerprints before and after."""
+        """Round the biLM's weights to float16, and store them and the softmax in float16 when
+        saved; :attr:`rounding` records the fingerprints before and after the rounding."""
         if not self.weights_float16:
             before = weights_fingerprint(self.bilm)
             with torch.no_grad():
