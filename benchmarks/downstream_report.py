@@ -3,9 +3,11 @@
     python benchmarks/downstream_report.py --run --jobs 2     # train missing runs, then report
     python benchmarks/downstream_report.py                    # report the runs that exist
 
-Every run is `elmo task train RECIPE --set ...` into runs/downstream/<row>/seed<k>/ (a finished run
-is never repeated; an interrupted one resumes, and so does one whose row now asks for more
-epochs). Rows are listed in priority order. Prints mean and spread (sample std over seeds), the
+Every run is `elmo task train RECIPE --set ...` into runs/downstream/<row>/seed<k>/ (an
+interrupted run resumes, and so does one whose row now asks for more epochs). A finished run's
+results.json is copied to benchmarks/results/downstream/<row>/seed<k>.json, which is kept in git:
+the table is printed from these records, and a recorded run is never repeated, even on a machine
+that has lost the run folders. Rows are listed in priority order. Prints mean and spread (sample std over seeds), the
 relative error reduction of ELMo against each baseline, the learned layer weights; plots the
 weights and the low-resource curve into docs/images/ when every row they need has runs.
 """
@@ -23,9 +25,11 @@ from pathlib import Path
 
 from elmo.corpora import fetch
 from elmo.errors import ElmoError
+from elmo.files import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "downstream"
+RECORDS = ROOT / "benchmarks" / "results" / "downstream"  # each finished run's results.json, in git
 NEWS_TOKENS = 256  # zh-news documents average 678 words: each is read to its 256th (title and lead)
 PD_FRACTION = 0.05  # PD1998 main rows: 5% of the training sentences (824), see the README
 REVIEWS = {"training.epochs": 12}  # all 13,889 training reviews (8 epochs left the ELMo runs still improving)
@@ -145,9 +149,13 @@ def run_dir(name: str, seed: int) -> Path:
     return RUNS / name / f"seed{seed}"
 
 
+def record_path(name: str, seed: int) -> Path:
+    return RECORDS / name / f"seed{seed}.json"
+
+
 def train(name: str, recipe: str, overrides: dict, seed: int, threads: int) -> None:
     folder = run_dir(name, seed)
-    if finished(folder, overrides.get("training.epochs")):
+    if finished(record_path(name, seed), overrides.get("training.epochs")):
         return
     if "features.lexicon_extra" in overrides:
         fetch("zh-dictionary", progress=False)  # its word list (words.txt)
@@ -163,21 +171,30 @@ def train(name: str, recipe: str, overrides: dict, seed: int, threads: int) -> N
             print(f"{name} seed {seed}: being trained by another process, skipped", flush=True)
             return
         code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    record_finished_runs()
     print(f"{name} seed {seed}: {'done' if code == 0 else f'failed ({code}), see {folder}/log.txt'}",
           flush=True)
 
 
-def finished(folder: Path, epochs: int | None) -> bool:
-    """Whether the run has results and nothing to add: it stopped early, or made the asked epochs
-    (a run asked for more epochs than it made resumes from its checkpoint)."""
-    if not (folder / "results.json").is_file():
+def finished(record: Path, epochs: int | None) -> bool:
+    """Whether the run's record (a results.json) has nothing to add: it stopped early, or made
+    the asked epochs (a run asked for more epochs than it made resumes from its checkpoint)."""
+    if not record.is_file():
         return False
-    done = json.loads((folder / "results.json").read_text())
+    done = json.loads(record.read_text())
     return done.get("stopped") == "patience" or epochs is None or done["epochs"] >= epochs
 
 
+def record_finished_runs() -> None:
+    """Copies each run folder's results.json to its record, where the record is missing or older."""
+    for result in RUNS.glob("*/seed*/results.json"):
+        record = record_path(result.parent.parent.name, int(result.parent.name.removeprefix("seed")))
+        if not record.is_file() or record.stat().st_mtime < result.stat().st_mtime:
+            write_text(record, result.read_text(encoding="utf-8"))
+
+
 def results(name: str) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((RUNS / name).glob("seed*/results.json"))]
+    return [json.loads(p.read_text()) for p in sorted((RECORDS / name).glob("seed*.json"))]
 
 
 def mean_spread(values: list[float]) -> str:
@@ -316,6 +333,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="row names to train (default: all)")
     parser.add_argument("--plot-dir", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args()
+    record_finished_runs()
     if args.run:
         jobs = [(n, r, o, s) for n, r, o, seeds in ROWS if not args.only or n in args.only
                 for s in range(seeds)]

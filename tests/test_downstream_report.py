@@ -1,9 +1,12 @@
 """The downstream report's bookkeeping (benchmarks/downstream_report.py): which runs are finished,
-and figures redrawn only from complete rows. No training: results.json files are written by hand."""
+their records kept when the run folders are gone, and figures redrawn only from complete rows. No
+training: results.json files are written by hand."""
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,23 +20,45 @@ SPEC.loader.exec_module(report)
 @pytest.fixture
 def runs(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(report, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(report, "RECORDS", tmp_path / "records")
     return tmp_path / "runs"
 
 
 def write_run(runs: Path, name: str, seed: int = 0, **fields) -> Path:
+    """A finished run folder and its record; returns the record."""
     folder = runs / name / f"seed{seed}"
     folder.mkdir(parents=True)
     (folder / "results.json").write_text(json.dumps(fields))
-    return folder
+    report.record_finished_runs()
+    return report.record_path(name, seed)
 
 
 def test_a_run_is_finished_when_it_stopped_early_or_made_the_epochs_its_row_asks(runs):
-    assert not report.finished(runs / "row" / "seed0", 8)  # never started
+    assert not report.finished(report.record_path("row", 0), 8)  # never started
     made_8 = write_run(runs, "row", 0, epochs=8, stopped="epochs")
     assert report.finished(made_8, 8) and report.finished(made_8, None)
     assert not report.finished(made_8, 12)  # the row now asks for more: it resumes
     stopped = write_run(runs, "row", 1, epochs=5, stopped="patience")
     assert report.finished(stopped, 12)  # more epochs would not change a run that stopped itself
+
+
+def test_records_outlive_the_run_folders_and_a_recorded_run_is_not_trained_again(runs, monkeypatch):
+    write_run(runs, "row", 0, epochs=8, stopped="epochs", test={"pos_f1": 91.5})
+    write_run(runs, "row", 1, epochs=8, stopped="epochs", test={"pos_f1": 92.5})
+    shutil.rmtree(runs)  # a new machine: the run folders are gone, the records are in git
+    assert report.metric_mean("row", "pos_f1") == 92.0
+    monkeypatch.setattr(report.subprocess, "call", lambda *a, **k: pytest.fail("trained again"))
+    report.train("row", "pd1998-tagger", {"training.epochs": 8}, 1, threads=1)
+    assert not (runs / "row").exists()
+
+
+def test_a_resumed_run_updates_its_record(runs):
+    record = write_run(runs, "row", 0, epochs=8, stopped="epochs", test={"pos_f1": 91.0})
+    result = runs / "row" / "seed0" / "results.json"
+    result.write_text(json.dumps({"epochs": 12, "stopped": "epochs", "test": {"pos_f1": 93.0}}))
+    os.utime(result, (record.stat().st_mtime + 10,) * 2)
+    report.record_finished_runs()
+    assert report.results("row")[0]["test"]["pos_f1"] == 93.0
 
 
 def test_figures_are_left_alone_while_a_row_they_need_has_no_runs(runs, tmp_path, capsys):
