@@ -178,11 +178,13 @@ def train(name: str, recipe: str, overrides: dict, seed: int, threads: int) -> N
 
 def finished(record: Path, epochs: int | None) -> bool:
     """Whether the run's record (a results.json) has nothing to add: it stopped early, or made
-    the asked epochs (a run asked for more epochs than it made resumes from its checkpoint)."""
+    the asked epochs (a run asked for more epochs than it made resumes from its checkpoint), or
+    it was recovered from reported scores (its run folder is gone: there is nothing to resume)."""
     if not record.is_file():
         return False
     done = json.loads(record.read_text())
-    return done.get("stopped") == "patience" or epochs is None or done["epochs"] >= epochs
+    return ("recovered" in done or done.get("stopped") == "patience" or epochs is None
+            or done["epochs"] >= epochs)
 
 
 def record_finished_runs() -> None:
@@ -251,9 +253,9 @@ def print_table() -> None:
         runs = results(name)
         if runs:
             seg, oov = metric_mean(name, "seg_f1"), metric_mean(name, "oov_recall")
-            verdict = "met" if seg > 96.05 and oov > 80 else "not met"
-            print(f"  {name}: seg F1 {seg:.2f}, unseen {oov:.2f} over {len(runs)} seed(s): {verdict}"
-                  + ("" if len(runs) >= 3 else " (fewer than 3 seeds)"))
+            print(f"  {name}, {len(runs)} seed(s){'' if len(runs) >= 3 else ' (fewer than 3)'}: "
+                  f"seg F1 {seg:.2f} ({'met' if seg > 96.05 else 'not met'}), "
+                  f"unseen {oov:.2f} ({'met' if oov > 80 else 'not met'})")
     print("\nreferences computed now on the same splits (character 1-3-gram TF-IDF + logistic regression):")
     for corpus, max_tokens, rows in (("zh-reviews", None, ("reviews-elmo", "reviews-textrcnn-elmo")),
                                      ("zh-news", None, ("news-elmo",)), ("zh-news", NEWS_TOKENS, ("news-elmo",))):

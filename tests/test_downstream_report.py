@@ -40,6 +40,9 @@ def test_a_run_is_finished_when_it_stopped_early_or_made_the_epochs_its_row_asks
     assert not report.finished(made_8, 12)  # the row now asks for more: it resumes
     stopped = write_run(runs, "row", 1, epochs=5, stopped="patience")
     assert report.finished(stopped, 12)  # more epochs would not change a run that stopped itself
+    recovered = report.record_path("row", 2)
+    recovered.write_text(json.dumps({"test": {"pos_f1": 90.0}, "recovered": "scores from a report"}))
+    assert report.finished(recovered, 12)  # no run folder, no epochs known: nothing to resume
 
 
 def test_records_outlive_the_run_folders_and_a_recorded_run_is_not_trained_again(runs, monkeypatch):
