@@ -115,7 +115,9 @@ def main() -> None:
         for label, values in rows:
             print(f"{label:<34} " + " ".join(f"{v:9.1f}" for v in values))
         best_ngram = min(values[2] for label, values in rows if label.startswith("Kneser"))
-        print(f"shipped biLM: {1 - rows[0][1][2] / best_ngram:.1%} below the best Kneser-Ney model")
+        gain = 1 - rows[0][1][2] / best_ngram
+        print(f"shipped biLM: {abs(gain):.1%} {'below' if gain >= 0 else 'above'} the best "
+              "Kneser-Ney model (average perplexity)")
         word_log = word_models[name].parent / "log.csv" if name in word_models else None
         curve = plot_curve(name, folder / "training_log.csv", args.plot_dir,
                            word_log if word_log and word_log.is_file() else None)
