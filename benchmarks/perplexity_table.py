@@ -52,6 +52,16 @@ def logged_curve(log: Path) -> tuple[list[float], list[dict[str, str]]]:
     return [int(row["step"]) * tokens_per_step / 1e6 for row in rows], rows
 
 
+def seen_ngrams(order: int, train: list[Path], heldout: Path) -> float:
+    """The fraction of the held-out text's word n-grams that occur in the training text."""
+    def ngrams(sentence: list[str]):
+        return (hash(tuple(sentence[i:i + order])) for i in range(len(sentence) - order + 1))
+
+    seen = {gram for sentence in iter_sentences(train) for gram in ngrams(sentence)}
+    found = [gram in seen for sentence in iter_sentences([heldout]) for gram in ngrams(sentence)]
+    return sum(found) / max(len(found), 1)
+
+
 def plot_curve(name: str, log: Path, plot_dir: Path, word_log: Path | None = None) -> Path | None:
     """The learning curve of ``log`` (forward, backward, average), with the average of a
     word-input model's ``word_log`` as a dashed line when given."""
@@ -118,6 +128,8 @@ def main() -> None:
         gain = 1 - rows[0][1][2] / best_ngram
         print(f"shipped biLM: {abs(gain):.1%} {'below' if gain >= 0 else 'above'} the best "
               "Kneser-Ney model (average perplexity)")
+        print(f"{seen_ngrams(4, train, heldout):.1%} of the dev split's word 4-grams occur in the "
+              "training text")
         word_log = word_models[name].parent / "log.csv" if name in word_models else None
         curve = plot_curve(name, folder / "training_log.csv", args.plot_dir,
                            word_log if word_log and word_log.is_file() else None)
