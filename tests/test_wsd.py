@@ -49,6 +49,13 @@ def test_nearest_sense_compares_with_the_other_occurrences_only():
     assert predictions[5:] == ["v.a", "v.a", "v.a"]
 
 
+def test_tied_senses_go_to_the_first_in_the_inventory_order():
+    # One vector for every occurrence, up to rounding noise that must not pick the sense: each
+    # occurrence gets its word's first sense, as the most-frequent-sense reference does.
+    noisy = np.ones((len(EXAMPLES), 2), np.float32) + np.float32(1e-7) * np.arange(16).reshape(8, 2)
+    assert nearest_sense(noisy, EXAMPLES) == first_sense(EXAMPLES)
+
+
 def test_only_senses_that_occur_again_are_scored():
     assert scored_mask(EXAMPLES).tolist() == [True] * 4 + [False, True, True, False]
 

@@ -8,6 +8,10 @@ per occurrence: a layer's vectors (n, D), the mean of the layers, or a sparse ba
   the paper, a sense is represented by its average. Scored on the occurrences whose sense has
   another occurrence (otherwise the sense cannot be predicted by any method that learns from
   examples). The reference is the word's most frequent sense, from the sense inventory's order.
+  Senses whose cosines tie (within ``TIE``: a context-free vector, such as layer 0 for all
+  occurrences of one word form, is equal up to float rounding) go to the first of them in that
+  order, so a context-free vector scores exactly what its word's default sense scores, instead of
+  whatever the rounding noise picks.
 * **Same or different sense**: balanced pairs of occurrences of one word; a pair is called
   "same sense" when its cosine is at least a threshold, chosen for accuracy on the dev pairs;
   the area under the ROC curve (AUC) scores the cosines without a threshold.
@@ -25,6 +29,8 @@ from sklearn.preprocessing import normalize
 
 from elmo.analysis.senses import SenseExample, by_word
 from elmo.errors import InputError
+
+TIE = 1e-5  # cosines closer than this are tied (float32 rounding of equal vectors is far below)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ def nearest_sense(features, examples: Sequence[SenseExample]) -> list[str | None
             cosines = centroids @ rows[r] / np.maximum(np.linalg.norm(centroids, axis=1), 1e-12)
             cosines[counts == 0] = -np.inf
             if counts.any():
-                predictions[index] = names[int(np.argmax(cosines))]
+                predictions[index] = names[int(np.argmax(cosines >= cosines.max() - TIE))]
     return predictions
 
 
