@@ -20,6 +20,7 @@ from pathlib import Path
 from elmo import corpora
 from elmo.data.shards import expand_shards, iter_sentences
 from elmo.data.vocab import Vocabulary
+from elmo.errors import ElmoError
 from elmo.evaluate.kneser_ney import KneserNeyLM
 from elmo.evaluate.perplexity import folder_perplexity
 from elmo.interop.model_folder import BUNDLED_DIR, ModelFolder
@@ -103,6 +104,11 @@ def main() -> None:
     args = parser.parse_args()
     word_models = {name: Path(folder).expanduser()
                    for name, folder in (item.split("=", 1) for item in args.word_model)}
+    for folder in word_models.values():  # before minutes of scoring, not after
+        try:
+            ModelFolder.load(folder)
+        except ElmoError as error:
+            raise SystemExit(f"error: --word-model: {error}") from None
     for name in args.models:
         folder = BUNDLED_DIR / name
         recipe = read_recipe(name).corpora
